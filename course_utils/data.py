@@ -86,6 +86,7 @@ def download(url: str, dest: Path, sha256: str, timeout: float = CONNECT_TIMEOUT
                 f"{url} has sha256 {got}, expected {sha256}: the mirror served a different "
                 "or truncated file; nothing was saved. Try again later or another mirror."
             )
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600 files
         os.replace(tmp, dest)
         return dest
     finally:

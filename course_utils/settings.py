@@ -26,7 +26,23 @@ SETTINGS = {
     # --- 01/02 density, PCA, autoencoders -----------------------------------
     # --- 03 autoregressive ---------------------------------------------------
     # --- 04 VAEs ---------------------------------------------------------------
+    "vae_epochs": per_profile(3, 30, 80),           # MLP VAE z=20 (the main model)
+    "vae2d_epochs": per_profile(3, 30, 80),         # MLP VAE z=2 (manifold, scatter)
+    "cvae_epochs": per_profile(3, 30, 80),          # conditional VAE
+    "conv_vae_epochs": per_profile(1, 10, 40),      # convolutional VAE
+    "beta_vae_epochs": per_profile(2, 12, 40),      # each beta-VAE (z=10)
+    "betas": per_profile([0.5, 1.0, 4.0], [0.5, 1.0, 4.0, 8.0], [0.5, 1.0, 4.0, 8.0]),
+    "iwae_ks": per_profile([1, 10, 100], [1, 3, 10, 30, 100, 300, 1000], [1, 3, 10, 30, 100, 300, 1000, 5000]),
+    "iwae_examples": per_profile(50, 300, 2000),    # test digits for the IWAE curve
+    "naive_mc_samples": per_profile(2000, 20000, 100000),  # prior samples for the naive p(x) estimate
+    "gradvar_samples": per_profile(1000, 5000, 20000),     # single-sample gradient estimates
+    "amortization_examples": per_profile(20, 100, 300),
+    "amortization_steps": per_profile(100, 400, 1000),     # Adam steps of per-example q
+    "cvae_samples_per_class": per_profile(20, 100, 500),
     # --- 05 latent sweep -------------------------------------------------------
     # --- 06 GANs ---------------------------------------------------------------
     # --- 07 latent explorer ----------------------------------------------------
+    "explorer_samples": per_profile(200, 1000, 1000),      # samples per model for FID and timing
+    "explorer_iwae_k": per_profile(20, 200, 1000),          # importance samples for the VAE's NLL bound
+    "explorer_nll_examples": per_profile(100, 500, 1000),   # test digits for that bound
 }

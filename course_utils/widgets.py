@@ -73,6 +73,7 @@ class InterpolationExplorer:
         self.slider.observe(self._update, names="value")
         self.method.observe(self._update, names="value")
         self.box = w.VBox([w.HBox([self.slider, self.method]), self.image])
+        self.box.add_class("interpolation-explorer")  # a stable hook for the browser test
         self._update()
 
     def current_z(self) -> torch.Tensor:
@@ -107,6 +108,7 @@ class SliderExplorer:
         for s in self.sliders:
             s.observe(self._update, names="value")
         self.box = w.HBox([w.VBox(self.sliders), self.image])
+        self.box.add_class("slider-explorer")
         self._update()
 
     def current_z(self) -> torch.Tensor:
