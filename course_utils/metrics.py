@@ -45,3 +45,31 @@ def iwae_bound(model, x: torch.Tensor, k: int, chunk: int = 64) -> torch.Tensor:
         for start in range(0, k, chunk):
             pieces.append(model.log_weights(x, min(chunk, k - start)))
     return log_mean_exp(torch.cat(pieces, dim=0), dim=0)
+
+
+def active_units(model, x: torch.Tensor, threshold: float = 0.01, batch_size: int = 1000):
+    """Active latent units (Burda, Grosse & Salakhutdinov 2015, "Importance Weighted
+    Autoencoders", Sec. 5.2): unit u is *active* when its posterior mean moves with x,
+
+        A_u = Cov_x( E_{q(z|x)}[z_u] ) > threshold   (0.01 in the paper).
+
+    ``model.encode(x)`` returns ``(mu, logvar)`` (a VAE; E_q[z_u] = mu_u) or the codes
+    themselves (a deterministic autoencoder). The variance over the examples of ``x`` is
+    the population one (divide by N). Returns ``(count, per_unit)``: the number of
+    active units (an int) and the tensor of the z_dim values A_u (on the CPU).
+    """
+    if threshold < 0:
+        raise ValueError(f"threshold must be >= 0 (the paper uses 0.01), got {threshold}.")
+    if x.shape[0] < 2:
+        raise ValueError(f"need at least 2 examples to measure a variance over x, got {x.shape[0]}.")
+    was_training = model.training
+    model.eval()  # dropout / batchnorm must not add variance of their own
+    means = []
+    with torch.no_grad():
+        for start in range(0, x.shape[0], batch_size):
+            out = model.encode(x[start:start + batch_size])
+            mu = out[0] if isinstance(out, (tuple, list)) else out
+            means.append(mu.reshape(mu.shape[0], -1).double().cpu())
+    model.train(was_training)
+    per_unit = torch.cat(means).var(dim=0, correction=0)
+    return int((per_unit > threshold).sum()), per_unit
