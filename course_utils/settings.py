@@ -24,12 +24,37 @@ SETTINGS = {
     # --- 00 getting started -------------------------------------------------
     "demo_epochs": per_profile(1, 3, 5),
     # --- 01/02 density, PCA, autoencoders -----------------------------------
+    # 01: points drawn from the 1-D mixture for histograms / KDE (train, held-out test)
+    "density_n_train": per_profile(400, 1000, 2000),
+    "density_n_test": per_profile(4000, 20000, 50000),
+    # 01: 2-D points for the Gaussian mixture, EM iterations and random restarts
+    "gmm_n_points": per_profile(1000, 3000, 5000),
+    "gmm_em_iters": per_profile(60, 300, 500),
+    "gmm_restarts": per_profile(2, 5, 10),
+    # 01: Monte Carlo pi: the largest sample size and the repeats per size
+    "mc_max_n": per_profile(10**5, 10**6, 10**7),
+    "mc_repeats": per_profile(30, 200, 200),
+    # 02: hidden widths of the deep autoencoders (the paper's 1000-500-250 on a GPU) and
+    # their epochs; the 2-D one needs the most training to spread the classes apart
+    "ae_widths": per_profile([64, 32], [256, 128, 64], [1000, 500, 250]),
+    "ae_epochs": per_profile(2, 60, 50),
+    # 02: full-batch Adam steps of the linear autoencoder (subspace recovery)
+    "linear_ae_steps": per_profile(200, 3000, 5000),
+    # 02: denoising AE (Gaussian noise std on [0, 1] pixels) and sparse AE (overcomplete)
+    "dae_noise": per_profile(0.5, 0.5, 0.5),
+    "dae_epochs": per_profile(2, 30, 50),
+    "sparse_width": per_profile(256, 1000, 1000),
+    "sparse_l1": per_profile(0.05, 0.05, 0.05),
+    "sparse_epochs": per_profile(2, 30, 50),
     # --- 03 autoregressive ---------------------------------------------------
     # --- 04 VAEs ---------------------------------------------------------------
-    "vae_epochs": per_profile(3, 30, 80),           # MLP VAE z=20 (the main model)
-    "vae2d_epochs": per_profile(3, 30, 80),         # MLP VAE z=2 (manifold, scatter)
-    "cvae_epochs": per_profile(3, 30, 80),          # conditional VAE
-    "conv_vae_epochs": per_profile(1, 10, 40),      # convolutional VAE
+    # The four main models use the cpu sizes in smoke too, so CI loads their shipped
+    # checkpoints (data/checkpoints/) instead of training toy versions.
+    "vae_train_size": per_profile(4000, 4000, None),  # training digits for every 04 model
+    "vae_epochs": per_profile(30, 30, 80),          # MLP VAE z=20 (the main model)
+    "vae2d_epochs": per_profile(30, 30, 80),        # MLP VAE z=2 (manifold, scatter)
+    "cvae_epochs": per_profile(30, 30, 80),         # conditional VAE
+    "conv_vae_epochs": per_profile(10, 10, 40),     # convolutional VAE
     "beta_vae_epochs": per_profile(2, 12, 40),      # each beta-VAE (z=10)
     "betas": per_profile([0.5, 1.0, 4.0], [0.5, 1.0, 4.0, 8.0], [0.5, 1.0, 4.0, 8.0]),
     "iwae_ks": per_profile([1, 10, 100], [1, 3, 10, 30, 100, 300, 1000], [1, 3, 10, 30, 100, 300, 1000, 5000]),
@@ -40,7 +65,32 @@ SETTINGS = {
     "amortization_steps": per_profile(100, 400, 1000),     # Adam steps of per-example q
     "cvae_samples_per_class": per_profile(20, 100, 500),
     # --- 05 latent sweep -------------------------------------------------------
+    # one VAE and one plain autoencoder per latent size; cpu trains on 4,000 digits even
+    # when full MNIST is available, so its time does not depend on the data source
+    "sweep_latent_sizes": per_profile((2, 10, 50), (2, 5, 10, 20, 50), (2, 5, 10, 20, 50)),
+    "sweep_hidden": per_profile(64, 128, 400),          # units in the MLP's hidden layer
+    "sweep_train": per_profile(1000, 4000, 60000),      # training digits
+    "sweep_test": per_profile(300, 1000, 10000),        # test digits for every metric
+    "sweep_epochs": per_profile(4, 40, 100),
+    "sweep_batch_size": per_profile(64, 64, 128),
+    "sweep_lr": per_profile(5e-3, 5e-3, 1e-3),
+    "sweep_iwae_k": per_profile(20, 200, 1000),         # importance samples for the IWAE NLL
     # --- 06 GANs ---------------------------------------------------------------
+    # 1-D optimal discriminator: Adam steps of a small D on two fixed Gaussians
+    "gan_optd_steps": per_profile(300, 1500, 3000),
+    # toy GAN on ring8: steps, batch size, snapshots of the samples over training
+    "gan_ring_steps": per_profile(400, 3000, 6000),
+    "gan_ring_batch": per_profile(256, 256, 256),
+    "gan_ring_snapshots": per_profile(4, 6, 6),
+    # DCGAN on MNIST (epochs over min(max_train, available) digits)
+    "gan_z_dim": per_profile(64, 64, 100),
+    "gan_width": per_profile(8, 32, 64),
+    "gan_epochs": per_profile(1, 25, 25),
+    "gan_batch_size": per_profile(64, 64, 128),
+    "gan_lr": per_profile(2e-4, 2e-4, 2e-4),
+    "gan_snapshots": per_profile(4, 8, 8),
+    # generated samples used for FID-MNIST and the label histogram
+    "gan_eval_samples": per_profile(500, 500, 5000),
     # --- 07 latent explorer ----------------------------------------------------
     "explorer_samples": per_profile(200, 1000, 1000),      # samples per model for FID and timing
     "explorer_iwae_k": per_profile(20, 200, 1000),          # importance samples for the VAE's NLL bound

@@ -175,7 +175,8 @@ class GaussianLatentModel(nn.Module):
     def loss(self, x: torch.Tensor, y=None):
         """Mean negative ELBO, plus the two terms for the training history."""
         rec, kl = self.elbo_terms(x, y)
-        return (-(rec - self.beta * kl)).mean(), {"reconstruction": float(-rec.mean()), "kl": float(kl.mean())}
+        return (-(rec - self.beta * kl)).mean(), {"reconstruction": float(-rec.detach().mean()),
+                                                  "kl": float(kl.detach().mean())}
 
     def log_weights(self, x: torch.Tensor, n: int, y=None) -> torch.Tensor:
         """n x B log importance weights log p(x, z) - log q(z|x), z ~ q (for iwae_bound).
