@@ -139,6 +139,25 @@ def load_classifier(device=None) -> MNISTClassifier:
     return model
 
 
+@torch.no_grad()
+def classifier_features(x: torch.Tensor, classifier: MNISTClassifier | None = None, batch_size: int = 1000) -> torch.Tensor:
+    """Penultimate features of images in [0, 1] (N x 1 x 28 x 28), computed in batches."""
+    classifier = classifier or load_classifier()
+    dev = next(classifier.parameters()).device
+    return torch.cat([classifier.features(x[i:i + batch_size].to(dev)) for i in range(0, x.shape[0], batch_size)])
+
+
+def fid_mnist(images_a: torch.Tensor, images_b: torch.Tensor, classifier: MNISTClassifier | None = None) -> float:
+    """FID-MNIST: the Fréchet distance between two sets of images in [0, 1], measured in the
+    128-d feature space of the shipped MNIST classifier. Lower is better; compare with the
+    *real-vs-real floor* (two disjoint sets of real digits of the same sizes), which is not 0
+    because the estimate is biased for finite samples."""
+    from course_utils.metrics import frechet_distance
+
+    classifier = classifier or load_classifier()
+    return frechet_distance(classifier_features(images_a, classifier), classifier_features(images_b, classifier))
+
+
 def main() -> None:
     """Retrain the classifier on the offline subset and write it to data/checkpoints/."""
     from course_utils.data import load_mnist
