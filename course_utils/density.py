@@ -150,9 +150,10 @@ def kde_log_prob(x, data, bandwidth: float, chunk: int = 2048) -> torch.Tensor:
     n, d = data.shape
     const = -math.log(n) - 0.5 * d * (LOG_2PI + 2 * math.log(bandwidth))
     out = []
-    for start in range(0, len(x), chunk):
-        sq = torch.cdist(x[start:start + chunk], data).pow(2)
-        out.append(torch.logsumexp(-sq / (2 * bandwidth ** 2), dim=1) + const)
+    with single_thread(x):
+        for start in range(0, len(x), chunk):
+            sq = torch.cdist(x[start:start + chunk], data).pow(2)
+            out.append(torch.logsumexp(-sq / (2 * bandwidth ** 2), dim=1) + const)
     return torch.cat(out)
 
 
@@ -241,7 +242,7 @@ def fit_gmm_em(x, k: int, iters: int = 100, restarts: int = 1, seed: int = 0, re
     M-step: N_k = sum_n r_nk, pi_k = N_k / N, mu_k = sum_n r_nk x_n / N_k,
             Sigma_k = sum_n r_nk (x_n - mu_k)(x_n - mu_k)^T / N_k + reg * I.
     Each iteration cannot lower the likelihood; EM finds a local optimum, so the best of
-    ``restarts`` runs (each started from k random data points as means) is returned.
+    ``restarts`` runs (each seeded by k-means++) is returned.
     """
     x = _as_2d(x).cpu()
     n = x.shape[0]
@@ -255,11 +256,22 @@ def fit_gmm_em(x, k: int, iters: int = 100, restarts: int = 1, seed: int = 0, re
     return max(runs, key=lambda run: run.history[-1])
 
 
+def _kmeans_plus_plus(x: torch.Tensor, k: int, g: torch.Generator) -> torch.Tensor:
+    """k seeds spread over the data (Arthur & Vassilvitskii 2007): the first uniformly, each
+    next one with probability proportional to its squared distance to the nearest seed.
+    Random seeds often put two means in one cluster, a poor local optimum for EM."""
+    seeds = [x[torch.randint(len(x), (1,), generator=g)].squeeze(0)]
+    for _ in range(k - 1):
+        d2 = torch.cdist(x, torch.stack(seeds)).pow(2).min(1).values
+        seeds.append(x[torch.multinomial(d2 / d2.sum(), 1, generator=g)].squeeze(0))
+    return torch.stack(seeds).clone()
+
+
 def _em_run(x, k: int, iters: int, reg: float, tol: float, g: torch.Generator) -> GaussianMixtureFit:
-    """One EM run started from k random data points as means and the data covariance."""
+    """One EM run started from k-means++ seeds as means and the data covariance."""
     n, d = x.shape
     eye = torch.eye(d, dtype=torch.float64)
-    means = x[torch.randperm(n, generator=g)[:k]].clone()
+    means = _kmeans_plus_plus(x, k, g)
     covs = (torch.cov(x.T).reshape(d, d) + reg * eye).expand(k, d, d).clone()
     weights = torch.full((k,), 1.0 / k, dtype=torch.float64)
     history = []
