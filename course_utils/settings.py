@@ -65,16 +65,20 @@ SETTINGS = {
     "amortization_steps": per_profile(100, 400, 1000),     # Adam steps of per-example q
     "cvae_samples_per_class": per_profile(20, 100, 500),
     # --- 05 latent sweep -------------------------------------------------------
-    # one VAE and one plain autoencoder per latent size; cpu trains on 4,000 digits even
-    # when full MNIST is available, so its time does not depend on the data source
-    "sweep_latent_sizes": per_profile((2, 10, 50), (2, 5, 10, 20, 50), (2, 5, 10, 20, 50)),
-    "sweep_hidden": per_profile(64, 128, 400),          # units in the MLP's hidden layer
-    "sweep_train": per_profile(1000, 4000, 60000),      # training digits
-    "sweep_test": per_profile(300, 1000, 10000),        # test digits for every metric
-    "sweep_epochs": per_profile(4, 40, 100),
+    # One VAE and one plain autoencoder per latent size. Smoke uses the cpu sizes, so CI
+    # loads the shipped cpu checkpoints (data/checkpoints/latent-sweep-*) and asserts real
+    # results; cpu trains on 4,000 digits even when full MNIST is available, so its time
+    # (about 6 minutes from scratch) does not depend on the data source.
+    "sweep_latent_sizes": per_profile((2, 5, 10, 20, 50), (2, 5, 10, 20, 50), (2, 5, 10, 20, 50)),
+    "sweep_hidden": per_profile(128, 128, 400),         # units in the MLP's hidden layer
+    "sweep_train": per_profile(4000, 4000, 60000),      # training digits
+    "sweep_test": per_profile(1000, 1000, 10000),       # test digits for every metric
+    "sweep_epochs": per_profile(40, 40, 100),
     "sweep_batch_size": per_profile(64, 64, 128),
     "sweep_lr": per_profile(5e-3, 5e-3, 1e-3),
-    "sweep_iwae_k": per_profile(20, 200, 1000),         # importance samples for the IWAE NLL
+    "sweep_iwae_k": per_profile(200, 200, 1000),        # importance samples for the IWAE NLL
+    "sweep_demo_epochs": per_profile(1, 1, 1),          # the tiny sweep that shows caching and resuming
+    "sweep_demo_iwae_k": per_profile(10, 10, 10),
     # --- 06 GANs ---------------------------------------------------------------
     # 1-D optimal discriminator: Adam steps of a small D on two fixed Gaussians
     "gan_optd_steps": per_profile(300, 1500, 3000),
