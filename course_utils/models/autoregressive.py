@@ -50,6 +50,38 @@ def flatten_binary(x: torch.Tensor, dims: int) -> torch.Tensor:
     return x
 
 
+class _one_cpu_thread:
+    """Run a loop of tiny CPU ops on one thread: sequential samplers do D steps of a few
+    thousand flops each, where handing work to a second thread costs more than it saves
+    (and much more when the machine is busy). A no-op on GPUs."""
+
+    def __init__(self, device: torch.device):
+        self.active = device.type == "cpu"
+
+    def __enter__(self):
+        if self.active:
+            self.saved = torch.get_num_threads()
+            torch.set_num_threads(1)
+
+    def __exit__(self, *exc):
+        if self.active:
+            torch.set_num_threads(self.saved)
+
+
+def _start_from_prefix(model, n: int, prefix: torch.Tensor | None):
+    """An n x D canvas for sequential sampling, with the given first pixels filled in."""
+    ref = next(model.parameters())
+    x = torch.zeros(n, model.dims, device=ref.device, dtype=ref.dtype)
+    if prefix is None:
+        return x, 0
+    prefix = prefix.reshape(prefix.shape[0], -1)
+    if prefix.shape[0] != n or prefix.shape[1] > model.dims:
+        raise ValueError(f"prefix must be n x k with n = {n} and k <= {model.dims}, got {tuple(prefix.shape)}.")
+    k = prefix.shape[1]
+    x[:, :k] = flatten_binary(prefix, k).to(x)
+    return x, k
+
+
 class _BinaryAutoregressive(nn.Module):
     """Shared protocol: subclasses implement ``logits(x)`` (B x D, logit of x̂_i) and ``sample``."""
 
@@ -131,13 +163,16 @@ class FVSBN(_BinaryAutoregressive):
         return self.dims + int(self.mask.sum())
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Sequential: pixel i is drawn once pixels < i are known (D steps)."""
+    def sample(self, n: int, generator: torch.Generator | None = None, prefix: torch.Tensor | None = None
+               ) -> torch.Tensor:
+        """Sequential: pixel i is drawn once pixels < i are known (D steps). ``prefix`` (n x k,
+        binary) fixes the first k pixels, so the rest is drawn from p(x_>k | x_<=k)."""
         W = self.W * self.mask
-        x = torch.zeros(n, self.dims, device=self.a.device, dtype=self.a.dtype)
-        for i in range(self.dims):
-            p = torch.sigmoid(self.a[i] + x @ W[i])
-            x[:, i] = torch.bernoulli(p, generator=generator)
+        x, start = _start_from_prefix(self, n, prefix)
+        with _one_cpu_thread(x.device):
+            for i in range(start, self.dims):
+                p = torch.sigmoid(self.a[i] + x @ W[i])
+                x[:, i] = torch.bernoulli(p, generator=generator)
         return x
 
 
@@ -277,17 +312,20 @@ class NADE(_BinaryAutoregressive):
         return torch.stack(out, 1)
 
     @torch.no_grad()
-    def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Sequential sampling in O(HD) per sample: draw x_i, then update the running sum."""
+    def sample(self, n: int, generator: torch.Generator | None = None, prefix: torch.Tensor | None = None
+               ) -> torch.Tensor:
+        """Sequential sampling in O(HD) per sample: draw x_i, then update the running sum.
+        ``prefix`` (n x k, binary) fixes the first k pixels: completion from p(x_>k | x_<=k)."""
         W, V, b = self.W, self.V, self.b
-        x = torch.zeros(n, self.dims, device=W.device, dtype=W.dtype)
-        a = self.c.expand(n, -1).clone()
+        x, start = _start_from_prefix(self, n, prefix)
+        a = torch.addmm(self.c, x[:, :start], W[:, :start].t())     # the running sum after the prefix
         u = torch.rand(n, self.dims, device=W.device, dtype=W.dtype, generator=generator)
-        for i in range(self.dims):
-            p = torch.sigmoid(torch.addmv(b[i:i + 1], torch.sigmoid(a), V[i]))
-            xi = (u[:, i] < p).to(W.dtype)
-            x[:, i] = xi
-            a.addr_(xi, W[:, i])
+        with _one_cpu_thread(x.device):
+            for i in range(start, self.dims):
+                p = torch.sigmoid(torch.addmv(b[i:i + 1], torch.sigmoid(a), V[i]))
+                xi = (u[:, i] < p).to(W.dtype)
+                x[:, i] = xi
+                a.addr_(xi, W[:, i])
         return x
 
 
