@@ -47,6 +47,24 @@ SETTINGS = {
     "sparse_l1": per_profile(0.05, 0.05, 0.05),
     "sparse_epochs": per_profile(2, 30, 50),
     # --- 03 autoregressive ---------------------------------------------------
+    # The trained models use the cpu sizes in smoke too, so CI loads the shipped cpu
+    # checkpoints (data/checkpoints/) and shows real results instead of training toys.
+    "ar_max_train": per_profile(20000, 20000, None),
+    "ar_max_test": per_profile(5000, 5000, None),
+    # NADE hidden units (Larochelle & Murray 2011 used 500) and epochs for FVSBN / NADE
+    "ar_nade_hidden": per_profile(500, 500, 500),
+    "ar_nade_epochs": per_profile(30, 30, 200),
+    "ar_fvsbn_epochs": per_profile(100, 100, 200),
+    "ar_batch_size": per_profile(100, 100, 100),
+    # fraction of the training digits held out for early stopping
+    "ar_valid_fraction": per_profile(0.1, 0.1, 0.1),
+    # extensions: 4-level categorical NADE on 14 x 14 digits, RNADE on 2-D toy data
+    "ar_ext_hidden": per_profile(100, 100, 200),
+    "ar_ext_epochs": per_profile(15, 15, 50),
+    "ar_rnade_points": per_profile(4000, 4000, 20000),
+    "ar_rnade_epochs": per_profile(60, 60, 200),
+    # digits sampled / completed in the figures
+    "ar_n_samples": per_profile(16, 16, 16),
     # --- 04 VAEs ---------------------------------------------------------------
     # The four main models use the cpu sizes in smoke too, so CI loads their shipped
     # checkpoints (data/checkpoints/) instead of training toy versions.
