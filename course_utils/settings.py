@@ -37,15 +37,16 @@ SETTINGS = {
     # 02: hidden widths of the deep autoencoders (the paper's 1000-500-250 on a GPU) and
     # their epochs; the 2-D one needs the most training to spread the classes apart
     "ae_widths": per_profile([64, 32], [256, 128, 64], [1000, 500, 250]),
-    "ae_epochs": per_profile(2, 60, 50),
-    # 02: full-batch Adam steps of the linear autoencoder (subspace recovery)
-    "linear_ae_steps": per_profile(200, 3000, 5000),
-    # 02: denoising AE (Gaussian noise std on [0, 1] pixels) and sparse AE (overcomplete)
+    "ae_epochs": per_profile(5, 60, 50),
+    # 02: epochs of the linear autoencoder (minibatch Adam; subspace recovery)
+    "linear_ae_epochs": per_profile(20, 60, 60),
+    # 02: denoising AE (Gaussian noise std on [0, 1] pixels) and sparse AE (code units for
+    # 14 x 14 = 196 pixels: overcomplete in every profile)
     "dae_noise": per_profile(0.5, 0.5, 0.5),
-    "dae_epochs": per_profile(2, 30, 50),
+    "dae_epochs": per_profile(10, 30, 50),
     "sparse_width": per_profile(256, 1000, 1000),
-    "sparse_l1": per_profile(0.05, 0.05, 0.05),
-    "sparse_epochs": per_profile(2, 30, 50),
+    "sparse_l1": per_profile(0.2, 0.2, 0.2),
+    "sparse_epochs": per_profile(5, 20, 50),
     # --- 03 autoregressive ---------------------------------------------------
     # The trained models use the cpu sizes in smoke too, so CI loads the shipped cpu
     # checkpoints (data/checkpoints/) and shows real results instead of training toys.

@@ -109,8 +109,9 @@ posterior_true = true_joint1 / (true_joint1 + normal_log_pdf(xs, MU[0], SIGMA[0]
 
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
 for c, color in ((0, "tab:blue"), (1, "tab:orange")):
-    axes[0].hist(x_cls[y_cls == c].numpy(), bins=40, range=(-5, 5), density=True, alpha=0.3, color=color,
-                 weights=np.full(int((y_cls == c).sum()), prior[c]))
+    # each point weighs 1 / (n * bin width): the bars then estimate the joint density p(x, y=c)
+    axes[0].hist(x_cls[y_cls == c].numpy(), bins=40, range=(-5, 5), alpha=0.3, color=color,
+                 weights=np.full(int((y_cls == c).sum()), 1 / (N_TRAIN * 10 / 40)))
     axes[0].plot(xs, joint[c], color=color, label=f"p(x | y={c}) p(y={c})")
 axes[0].plot(xs, p_x, "k--", label="p(x) = sum of the two")
 axes[0].set_xlabel("x")
@@ -376,6 +377,7 @@ e16 = torch.linspace(LO, HI, k + 1, dtype=torch.float64)
 p_emp = density.histogram_fit(x1d, e16)
 idx16 = density.bin_index(x1d, e16)
 gauss_bins = torch.distributions.Normal(x1d.double().mean(), x1d.double().std()).cdf(e16)
+torch.manual_seed(0)
 dirichlet = torch.distributions.Dirichlet(torch.ones(k, dtype=torch.float64)).sample()
 models = {"MLE (counts)": p_emp,
           "add-one smoothed": density.histogram_fit(x1d, e16, pseudocount=1.0),
@@ -630,11 +632,13 @@ axes[0].scatter(ring[:, 0], ring[:, 1], s=3, alpha=0.5)
 axes[0].set_title(f"{GMM_N} training points (ring8)")
 u = torch.linspace(-3.2, 3.2, 200, dtype=torch.float64)
 uu = torch.cartesian_prod(u, u)
-dens = em.log_prob(uu).exp().reshape(200, 200).T
-axes[1].contourf(u, u, dens, levels=20, cmap="viridis")
-axes[1].scatter(em.means[:, 0], em.means[:, 1], marker="x", color="white", label="fitted means")
-axes[1].set_title(f"EM fit: avg log-lik {ours_ll:.3f} (sklearn {sk_ll:.3f})")
-axes[1].legend(fontsize=8, loc="upper right")
+log_dens = em.log_prob(uu).reshape(200, 200).T
+axes[1].scatter(ring[:, 0], ring[:, 1], s=2, color="lightgray")
+contours = axes[1].contour(u, u, log_dens, levels=[-6, -4, -2, 0], cmap="viridis")
+axes[1].clabel(contours, fontsize=7)
+axes[1].scatter(em.means[:, 0], em.means[:, 1], marker="x", color="crimson", label="fitted means")
+axes[1].set_title(f"EM fit, contours of log p(x)\navg log-lik {ours_ll:.3f} (sklearn {sk_ll:.3f})")
+axes[1].legend(fontsize=8, loc="center")
 axes[2].scatter(new_points[:, 0], new_points[:, 1], s=3, c=new_comp, cmap="tab10", alpha=0.6)
 axes[2].set_title("Samples from the fit, coloured by component")
 for ax in axes:
@@ -724,7 +728,7 @@ axes[0].set_aspect("equal")
 axes[0].set_xlabel("$u_1$")
 axes[0].set_ylabel("$u_2$")
 axes[0].set_title(f"n = 2000: π ≈ {4 * float(inside_pts.double().mean()):.3f}")
-axes[0].legend(fontsize=8, loc="lower left")
+axes[0].legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, markerscale=4)
 axes[1].loglog(ns, rmse, "o-", label=f"measured RMS error ({MC_REPEATS} repeats), slope {slope:.2f}")
 axes[1].loglog(ns, theory, "k--", label="theory: 4·sqrt(p(1-p)/n), slope -1/2")
 axes[1].set_xlabel("number of samples n")

@@ -63,7 +63,7 @@ print(f"device: {DEVICE}   profile: {P.name}   torch {torch.__version__}")
 # %%
 AE_WIDTHS = P.ae_widths          # hidden widths of the deep autoencoders (paper: 1000-500-250)
 AE_EPOCHS = P.ae_epochs          # epochs for the 2-D and 5-D deep autoencoders
-LINEAR_AE_STEPS = P.linear_ae_steps  # full-batch Adam steps of the linear autoencoder
+LINEAR_AE_EPOCHS = P.linear_ae_epochs  # epochs of the linear autoencoder
 DAE_NOISE, DAE_EPOCHS = P.dae_noise, P.dae_epochs   # denoising: noise std on [0, 1] pixels
 SPARSE_WIDTH, SPARSE_L1, SPARSE_EPOCHS = P.sparse_width, P.sparse_l1, P.sparse_epochs
 BATCH_SIZE, LR = P.batch_size, 1e-3
@@ -285,7 +285,7 @@ with torch.no_grad():
     codes = {"PCA": (pca2.encode(x_train.flatten(1)), pca2.encode(x_test.flatten(1))),
              "deep autoencoder": (ae2.encode(x_train), ae2.encode(x_test))}
 
-fig, axes = plt.subplots(1, 2, figsize=(10, 4.3))
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
 knn_accuracy = {}
 for ax, (name, (z_tr, z_te)) in zip(axes, codes.items()):
     # how well separated are the classes? 5-nearest-neighbour accuracy in the 2-D code space
@@ -293,6 +293,11 @@ for ax, (name, (z_tr, z_te)) in zip(axes, codes.items()):
     knn_accuracy[name] = knn.score(z_te.cpu().numpy(), y_test.cpu().numpy())
     plotting.latent_scatter(z_te.cpu(), y_test.cpu(), ax=ax,
                             title=f"2-D {name} codes of test digits (5-NN accuracy {knn_accuracy[name]:.0%})")
+    lo_q, hi_q = torch.quantile(z_te.cpu().float(), torch.tensor([0.005, 0.995]), dim=0)   # zoom past outliers
+    pad = 0.05 * (hi_q - lo_q)
+    ax.set_xlim(float(lo_q[0] - pad[0]), float(hi_q[0] + pad[0]))
+    ax.set_ylim(float(lo_q[1] - pad[1]), float(hi_q[1] + pad[1]))
+    ax.legend(markerscale=3, fontsize=7, title="digit", loc="center left", bbox_to_anchor=(1.0, 0.5))
 plt.tight_layout()
 plt.show()
 print({k: round(v, 3) for k, v in knn_accuracy.items()})
@@ -310,7 +315,8 @@ if P.name != "smoke":  # a tiny smoke-profile network trained for 2 epochs need 
 #
 # We train on centred data (the biases could learn the mean too, only more slowly) with K = 6,
 # where MNIST has a clear gap $\lambda_6 \gg \lambda_7$: the size of that gap sets how fast
-# gradient descent settles on the subspace.
+# gradient descent settles on the subspace. Minibatch noise keeps it from settling exactly, so
+# expect angles of a degree or two, against tens of degrees for a random subspace.
 
 # %%
 K_LIN = 6
@@ -318,24 +324,27 @@ Xc_float = Xc.float()
 pca_basis = U[:, :K_LIN].float().cpu()
 
 
+LIN_BATCH, LIN_LR = 256, 1e-2
+
+
 def train_linear(model):
     trace = []
 
-    def largest_angle(m):
+    def largest_angle(m):  # recorded after every epoch
         trace.append(math.degrees(float(density.principal_angles(m.decoder_basis().cpu(), pca_basis).max())))
         return {}
 
-    # batch = all N images: full-batch Adam, so each "epoch" is one step
     with density.single_thread(Xc_float):
-        fit(model, lambda m, batch: m.loss(batch), Xc_float, epochs=LINEAR_AE_STEPS, batch_size=N, lr=1e-2,
-            eval_fn=largest_angle, desc="linear autoencoder", progress=False)
+        fit(model, lambda m, batch: m.loss(batch), Xc_float, epochs=LINEAR_AE_EPOCHS, batch_size=LIN_BATCH, lr=LIN_LR,
+            eval_fn=largest_angle, desc="linear autoencoder", generator=torch.Generator().manual_seed(0))
     return {"largest_angle_deg": trace}
 
 
 cu.seed_everything(0)
 linear_ae = LinearAutoencoder(D, K_LIN).to(DEVICE)
 linear_ae, lin_metrics, _ = train_or_load(
-    "ae-linear", {"K": K_LIN, "steps": LINEAR_AE_STEPS, "lr": 1e-2, "n_train": N, "data_source": SOURCE, "seed": 0},
+    "ae-linear", {"K": K_LIN, "epochs": LINEAR_AE_EPOCHS, "batch_size": LIN_BATCH, "lr": LIN_LR, "n_train": N,
+                  "data_source": SOURCE, "seed": 0},
     train_linear, linear_ae)
 
 ae_angles = np.degrees(density.principal_angles(linear_ae.decoder_basis().cpu(), pca_basis).numpy())
@@ -346,10 +355,15 @@ axes[0].bar(idx - 0.2, random_angles, width=0.4, label="random 6-D subspace")
 axes[0].bar(idx + 0.2, ae_angles, width=0.4, label="linear autoencoder")
 axes[0].set_xlabel("principal angle index")
 axes[0].set_ylabel("angle to the PCA subspace (degrees)")
+for i, angle in zip(idx, ae_angles):
+    axes[0].text(i + 0.2, angle * 1.2, f"{angle:.1f}°", ha="center", fontsize=7)
+axes[0].set_yscale("log")
+axes[0].set_ylim(0.1, 1000)
+axes[0].set_ylabel("angle to the PCA subspace (degrees, log)")
 axes[0].set_title("Principal angles after training")
-axes[0].legend(fontsize=8)
+axes[0].legend(fontsize=8, loc="upper center", ncol=2)
 axes[1].semilogy(np.arange(1, len(lin_metrics["largest_angle_deg"]) + 1), lin_metrics["largest_angle_deg"])
-axes[1].set_xlabel("full-batch Adam step")
+axes[1].set_xlabel("epoch (minibatch Adam)")
 axes[1].set_ylabel("largest principal angle (degrees, log)")
 axes[1].set_title("The decoder's subspace turns onto the PCA subspace")
 plt.tight_layout()
@@ -461,57 +475,75 @@ assert err_denoised < err_noisy
 # An **overcomplete** code (more units than pixels) could simply copy the input. A sparsity
 # penalty stops that: with non-negative (ReLU) codes and a loss
 # $\text{reconstruction} + \lambda \lVert z \rVert_1$, each digit may use only a few units, so
-# units specialise in strokes. We train the same one-layer network with and without the penalty.
+# units specialise: in strokes, parts and prototypes of digits. We train the same one-layer
+# network with and without the penalty, on digits averaged down to 14 × 14 = 196 pixels so that
+# an overcomplete code stays small. The price of sparsity is a somewhat larger reconstruction
+# error, and some units that never fire at all.
 
 # %%
+import torch.nn.functional as F
+
+small_train, small_test = F.avg_pool2d(x_train, 2), F.avg_pool2d(x_test, 2)   # 14 x 14, still in [0, 1]
+D_SMALL = 14 * 14
 sparse_models = {}
 for name, l1 in (("plain", 0.0), ("sparse (L1)", SPARSE_L1)):
     sparse_models[name], _ = train_autoencoder(
-        f"ae-overcomplete-l1-{l1:g}", lambda l1=l1: Autoencoder(D, SPARSE_WIDTH, widths=(), code_activation="relu", l1=l1),
-        SPARSE_EPOCHS)
+        f"ae-overcomplete-l1-{l1:g}",
+        lambda l1=l1: Autoencoder(D_SMALL, SPARSE_WIDTH, widths=(), code_activation="relu", l1=l1),
+        SPARSE_EPOCHS, data=small_train)
 
 with torch.no_grad():
-    activations = {name: m.encode(x_test) for name, m in sparse_models.items()}
-    sparse_error = {name: float(((m(x_test) - x_test.flatten(1)) ** 2).sum(1).mean()) for name, m in sparse_models.items()}
-active = {name: float((a > 1e-6).float().sum(1).mean()) for name, a in activations.items()}
+    activations = {name: m.encode(small_test) for name, m in sparse_models.items()}
+    sparse_error = {name: float(((m(small_test) - small_test.flatten(1)) ** 2).sum(1).mean())
+                    for name, m in sparse_models.items()}
+active = {name: float((a > 0).float().sum(1).mean()) for name, a in activations.items()}
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))
 for name, a in activations.items():
-    per_digit = (a > 1e-6).float().sum(1).cpu().numpy()
-    axes[0].hist(per_digit, bins=40, alpha=0.6, label=f"{name}: mean {per_digit.mean():.0f} of {SPARSE_WIDTH}")
+    per_digit = (a > 0).float().sum(1).cpu().numpy()
+    axes[0].hist(per_digit, bins=40, range=(0, SPARSE_WIDTH), alpha=0.6,
+                 label=f"{name}: mean {per_digit.mean():.0f} of {SPARSE_WIDTH}")
     axes[1].hist(a.flatten().cpu().numpy(), bins=60, alpha=0.6, log=True, label=name)
-axes[0].set_xlabel("active units per test digit")
+axes[0].set_xlabel("active (non-zero) code units per test digit")
 axes[0].set_ylabel("number of digits")
-axes[0].set_title("How many code units fire for a digit")
+axes[0].set_title(f"{SPARSE_WIDTH} code units for {D_SMALL} pixels: how many fire?")
 axes[0].legend(fontsize=8)
 axes[1].set_xlabel("activation value")
 axes[1].set_ylabel("count (log scale)")
-axes[1].set_title("All code activations")
+axes[1].set_title("All code activations of the test digits")
 axes[1].legend(fontsize=8)
 plt.tight_layout()
 plt.show()
-print(f"{SPARSE_WIDTH} code units for {D} pixels; mean active units per digit: "
-      + ", ".join(f"{k} {v:.0f}" for k, v in active.items())
-      + "; squared error: " + ", ".join(f"{k} {v:.1f}" for k, v in sparse_error.items()))
+print("mean active units per digit: " + ", ".join(f"{k} {v:.0f}" for k, v in active.items())
+      + "; squared reconstruction error: " + ", ".join(f"{k} {v:.2f}" for k, v in sparse_error.items()))
+assert SPARSE_WIDTH > D_SMALL, "the code is overcomplete"
 assert active["sparse (L1)"] < active["plain"]
 
 # %%
 sparse = sparse_models["sparse (L1)"]
-usage = (activations["sparse (L1)"] > 1e-6).float().mean(0)
-top_units = usage.argsort(descending=True)[:16]
+usage = (activations["sparse (L1)"] > 0).float().mean(0)
+used = usage.argsort(descending=True)[: int((usage > 0).sum())]
+top_units = used[torch.linspace(0, len(used) - 1, 16).long()]       # from most to least used
 features = sparse.decoder[0].weight.detach()[:, top_units].T        # each unit's decoder column
-features = (features - features.amin(1, keepdim=True)) / (features.amax(1, keepdim=True) - features.amin(1, keepdim=True))
+low, high = features.amin(1, keepdim=True), features.amax(1, keepdim=True)
+features = (features - low) / (high - low + 1e-12)                  # rescale each to [0, 1] to show it
 fig = plotting.show_images(features.cpu(), nrow=8, ax_size=0.9,
-                           titles=[f"unit {int(u)}: {float(usage[u]):.0%}" for u in top_units],
-                           title="Decoder weights of the 16 most used sparse units (title: share of digits using it)")
+                           titles=[f"unit {int(u)}: {float(usage[u]):.1%}" for u in top_units],
+                           title="Decoder weights of 16 sparse units, most to least used (share of digits using each)")
+plt.show()
+with torch.no_grad():
+    pair = torch.cat([small_test[:10], sparse.reconstruct(small_test[:10])])
+fig = plotting.show_images(pair.cpu(), nrow=10, ax_size=0.8, titles=["14×14 digit"] * 10 + ["sparse AE"] * 10,
+                           title="The sparse code still reconstructs the digits")
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9 · Can we sample digits from an autoencoder?
 # An autoencoder gives codes for the training digits, but nothing says which *other* codes
-# decode to digits. Draw codes at random (from a Gaussian fitted to the training codes, and
-# uniformly in their bounding box) and decode them: many land in empty regions between the
-# clusters, and the decoder was never trained there.
+# decode to digits. Draw codes at random (uniformly in the bounding box of the 2-D codes, and
+# from a Gaussian fitted to the 5-D codes) and decode them: many land in empty regions between
+# the clusters, where the decoder was never trained. A simple digit classifier then tells us
+# which digits the decodings resemble, and how clearly.
 
 # %%
 gen = torch.Generator().manual_seed(0)
@@ -526,19 +558,47 @@ with torch.no_grad():
     torch.manual_seed(0)
     z_gauss5 = fitted.sample((200,))
 
-fig, ax = plt.subplots(figsize=(5, 4.3))
+fig, ax = plt.subplots(figsize=(6, 4.3))
 plotting.latent_scatter(z_train2, y_train.cpu(), ax=ax, s=2, title="2-D autoencoder codes and random codes")
-ax.scatter(z_box[:, 0], z_box[:, 1], marker="x", color="black", s=12, label="random codes")
-ax.legend(markerscale=2, fontsize=7, ncol=2)
+ax.scatter(z_box[:, 0], z_box[:, 1], marker="x", color="black", s=12, label="random")
+ax.legend(markerscale=2, fontsize=7, title="digit / code", loc="center left", bbox_to_anchor=(1.0, 0.5))
 plt.show()
 
 with torch.no_grad():
-    images = torch.cat([ae2.decode_images(z_test2[:8].to(DEVICE)), ae2.decode_images(z_box[:8].to(DEVICE)),
-                        ae5.decode_images(z_test5[:8].to(DEVICE)), ae5.decode_images(z_gauss5[:8].to(DEVICE))])
-titles = (["2-D: test code"] * 8 + ["2-D: random (box)"] * 8 + ["5-D: test code"] * 8 + ["5-D: random (Gauss)"] * 8)
-fig = plotting.show_images(images.cpu(), nrow=8, titles=titles, ax_size=0.9,
+    decoded = {"2-D test": ae2.decode_images(z_test2[:200].to(DEVICE)), "2-D random": ae2.decode_images(z_box.to(DEVICE)),
+               "5-D test": ae5.decode_images(z_test5[:200].to(DEVICE)), "5-D random": ae5.decode_images(z_gauss5.to(DEVICE))}
+shown = {"2-D test": 8, "2-D random": 16, "5-D test": 8, "5-D random": 16}
+fig = plotting.show_images(torch.cat([decoded[k][:m] for k, m in shown.items()]).cpu(), nrow=8, ax_size=1.0,
+                           titles=[k for k, m in shown.items() for _ in range(m)],
                            title="Decoded codes of real test digits vs decoded random codes")
 plt.show()
+
+# Do the decodings look like digits? Ask a classifier (logistic regression on 50 principal
+# components of the training digits) how sure it is about each decoded image.
+from sklearn.linear_model import LogisticRegression
+
+pca50 = density.pca(X, 50)
+digit_classifier = LogisticRegression(max_iter=300).fit(pca50.encode(x_train.flatten(1)).cpu().numpy(), y_train.cpu().numpy())
+probs = {k: digit_classifier.predict_proba(pca50.encode(v.flatten(1)).cpu().numpy()) for k, v in decoded.items()}
+confident = {k: float((p.max(1) > 0.9).mean()) for k, p in probs.items()}
+label_share = {k: np.bincount(p.argmax(1), minlength=10) / len(p) for k, p in probs.items()}
+# total variation distance between the label mix of decoded random codes and of decoded test codes
+tv_2d = 0.5 * np.abs(label_share["2-D random"] - label_share["2-D test"]).sum()
+
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+for offset, key in ((-0.2, "2-D test"), (0.2, "2-D random")):
+    axes[0].bar(np.arange(10) + offset, 100 * label_share[key], width=0.4, label=f"decoded {key} codes")
+axes[0].set_xticks(range(10))
+axes[0].set_xlabel("digit the classifier sees")
+axes[0].set_ylabel("% of decoded images")
+axes[0].set_title(f"2-D: random codes give the wrong mix of digits (TV distance {tv_2d:.2f})")
+axes[0].legend(fontsize=8)
+axes[1].bar(list(confident), [100 * v for v in confident.values()], color=["tab:blue", "tab:orange"] * 2)
+axes[1].set_ylabel("% classified with > 90% confidence")
+axes[1].set_title("How digit-like are the decoded images?")
+plt.tight_layout()
+plt.show()
+print("confidently classified:", {k: f"{v:.0%}" for k, v in confident.items()}, f"| 2-D label-mix TV distance {tv_2d:.2f}")
 
 
 def nearest_distance(queries, reference):
@@ -551,13 +611,16 @@ gaps = {"2-D test codes": nearest_distance(z_test2[:200], z_train2), "2-D random
         "5-D test codes": nearest_distance(z_test5[:200], z_train5), "5-D random codes": nearest_distance(z_gauss5, z_train5)}
 print("median distance to the nearest training code:", {k: round(float(v.median()), 3) for k, v in gaps.items()})
 assert gaps["2-D random codes"].median() > gaps["2-D test codes"].median()
-if P.name != "smoke":  # needs a trained 5-D autoencoder
+if P.name != "smoke":  # needs trained autoencoders
     assert gaps["5-D random codes"].median() > gaps["5-D test codes"].median()
+    assert tv_2d > 0.2 and confident["5-D random"] < confident["5-D test"]
 
 # %% [markdown]
-# Random codes sit further from any training code than real test digits do, and their
-# decodings are blurry mixtures or strokes that are not digits. An autoencoder is a
-# compressor, not a generative model: it has no distribution over codes to sample from.
+# Random codes sit further from any training code than real test digits do. In 2-D the
+# decoder fills the empty space with bold versions of a few digits (mostly those whose
+# clusters border the empty regions), so the *mix* of digits is wrong; in 5-D many decodings are
+# smudges that a classifier cannot name. Either way, we have no principled way to pick codes:
+# an autoencoder is a compressor, not a generative model, and it has no distribution over codes.
 # The **variational autoencoder** (notebook 04) fixes exactly this: it asks the codes to follow
 # a known prior $p(z) = \mathcal N(0, I)$, so that sampling $z \sim p(z)$ and decoding gives digits.
 
