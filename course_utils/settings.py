@@ -66,6 +66,8 @@ SETTINGS = {
     "ar_rnade_epochs": per_profile(60, 60, 200),
     # digits sampled / completed in the figures
     "ar_n_samples": per_profile(16, 16, 16),
+    # batch of the in-notebook NADE timing demo (benchmarks/bench_nade.py uses 100)
+    "ar_timing_batch": per_profile(20, 100, 100),
     # --- 04 VAEs ---------------------------------------------------------------
     # The four main models use the cpu sizes in smoke too, so CI loads their shipped
     # checkpoints (data/checkpoints/) instead of training toy versions.
