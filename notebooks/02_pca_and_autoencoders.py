@@ -426,11 +426,11 @@ def pca_reconstruct(x, k):
 originals = x_test[:10]
 with torch.no_grad():
     recon = {"original": originals.flatten(1),
-             "PCA, K = 2": pca_reconstruct(originals, 2), "autoencoder, 2-D": ae2(originals),
-             "PCA, K = 5": pca_reconstruct(originals, 5), "autoencoder, 5-D": ae5(originals)}
+             "PCA K=2": pca_reconstruct(originals, 2), "AE 2-D": ae2(originals),
+             "PCA K=5": pca_reconstruct(originals, 5), "AE 5-D": ae5(originals)}
 fig = plotting.show_images(torch.cat(list(recon.values())).cpu(), nrow=10, ax_size=0.9,
                            titles=[name for name in recon for _ in range(10)],
-                           title="Test digits and their reconstructions from 2-D and 5-D codes")
+                           title="Test digits and their reconstructions from 2-D and 5-D codes (AE: deep autoencoder)")
 plt.show()
 
 with torch.no_grad():
