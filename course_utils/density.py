@@ -16,10 +16,9 @@ of many points are sums of many small numbers), and runs on the device of its in
 """
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
-
-import contextlib
 
 import torch
 

@@ -41,6 +41,7 @@ if "google.colab" in sys.modules:  # install the helper package only on Colab
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "git+https://github.com/dgm-course/deep-generative-models"], check=True)
 
+import itertools
 import math
 
 import matplotlib.pyplot as plt
@@ -223,7 +224,7 @@ assert x1d.min() > LO and x1d.max() < HI and x1d_test.min() > LO and x1d_test.ma
 
 BINS = 32
 edges = torch.linspace(LO, HI, BINS + 1, dtype=torch.float64)
-counts = torch.stack([((x1d >= a) & (x1d < b)).sum() for a, b in zip(edges[:-1], edges[1:])]).double()
+counts = torch.stack([((x1d >= a) & (x1d < b)).sum() for a, b in itertools.pairwise(edges)]).double()
 p_hat = counts / counts.sum()                          # the MLE: normalised counts
 assert torch.allclose(p_hat, density.histogram_fit(x1d, edges)) and math.isclose(float(p_hat.sum()), 1.0)
 
@@ -469,7 +470,10 @@ K_AXIS = 10
 empty_rows = []
 for d_ in (1, 2, 4, 8):
     lo, hi = z_tr[:, :d_].min(0).values, z_tr[:, :d_].max(0).values
-    cell = lambda z: ((z[:, :d_] - lo) / (hi - lo) * K_AXIS).floor().clamp(0, K_AXIS - 1).long()
+
+    def cell(z, d_=d_, lo=lo, hi=hi):  # index of the histogram cell of each point, per axis
+        return ((z[:, :d_] - lo) / (hi - lo) * K_AXIS).floor().clamp(0, K_AXIS - 1).long()
+
     weights_ = K_AXIS ** torch.arange(d_)
     occupied = set((cell(z_tr) * weights_).sum(1).tolist())
     test_empty = np.mean([c not in occupied for c in (cell(z_te) * weights_).sum(1).tolist()])
@@ -486,7 +490,7 @@ ax.set_title(f"A histogram of {len(z_tr)} digits gets emptier with d")
 ax.legend(fontsize=8)
 plt.show()
 fractions = [r[3] for r in empty_rows]
-assert all(a <= b for a, b in zip(fractions, fractions[1:])) and fractions[-1] > 0.5
+assert all(a <= b for a, b in itertools.pairwise(fractions)) and fractions[-1] > 0.5
 
 # %%
 q = exercises.quiz(
@@ -568,7 +572,7 @@ kde_test_nll = float(-density.kde_log_prob(x1d_test, x1d, h_best).mean())
 print(f"test NLL: KDE (h = {h_best:.2f}) {kde_test_nll:.3f}, best histogram {test_nll.min():.3f}, "
       f"true density {true_nll:.3f} nats")
 assert bandwidths[0] < h_best < bandwidths[-1] and 0.5 < h_best / h_sklearn < 2
-assert all(a > b for a, b in zip(train_scores, train_scores[1:]))
+assert all(a > b for a, b in itertools.pairwise(train_scores))
 assert true_nll < kde_test_nll < test_nll.min(), "smooth bumps beat the best histogram"
 
 # %% [markdown] slideshow={"slide_type": "slide"}

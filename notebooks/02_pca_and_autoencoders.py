@@ -41,6 +41,7 @@ if "google.colab" in sys.modules:  # install the helper package only on Colab
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "git+https://github.com/dgm-course/deep-generative-models"], check=True)
 
+import itertools
 import math
 
 import matplotlib.pyplot as plt
@@ -110,7 +111,6 @@ assert torch.allclose(C @ U[:, :5], U[:, :5] * eigenvalues[:5], atol=1e-8), "C u
 
 # %%
 from sklearn.decomposition import PCA
-
 from threadpoolctl import threadpool_limits
 
 K_CHECK = 20
@@ -211,7 +211,7 @@ fig = plotting.show_images(grid_images, nrow=8, titles=titles, ax_size=0.9,
 plt.show()
 errors = [float(((r - digits) ** 2).sum(1).mean()) for r in rows[1:]]
 print("test reconstruction error per image by K:", {k: round(e, 2) for k, e in zip(KS, errors)})
-assert all(a >= b - 1e-9 for a, b in zip(errors, errors[1:])) and errors[-1] < 1e-8
+assert all(a >= b - 1e-9 for a, b in itertools.pairwise(errors)) and errors[-1] < 1e-8
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 1.** Write `project_and_reconstruct(x, mean, W)`: given images as rows of `x`

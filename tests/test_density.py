@@ -1,4 +1,5 @@
 """Maths checks for course_utils.density: histograms, KDE, Gaussian mixtures, PCA, angles."""
+import itertools
 import math
 
 import numpy as np
@@ -112,7 +113,7 @@ def test_heldout_bandwidth_is_sensible_on_known_mixture():
     assert true_ll - 0.05 < float(scores.max()) < true_ll + 0.01
     # whereas on the training set itself the likelihood keeps growing as h -> 0
     train_scores = [float(density.kde_log_prob(train, train, h).mean()) for h in grid[:10]]
-    assert all(a > b for a, b in zip(train_scores, train_scores[1:]))
+    assert all(a > b for a, b in itertools.pairwise(train_scores))
 
 
 # --- Gaussian mixtures ------------------------------------------------------
@@ -205,7 +206,7 @@ def test_histogram_training_nll_never_exceeds_coarser_nested_binning():
     for bins in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512):   # each binning refines the previous one
         edges = torch.linspace(-6, 6, bins + 1, dtype=torch.float64)
         nll.append(density.histogram_nll(x, edges, density.histogram_fit(x, edges)))
-    assert all(fine <= coarse + 1e-12 for coarse, fine in zip(nll, nll[1:]))
+    assert all(fine <= coarse + 1e-12 for coarse, fine in itertools.pairwise(nll))
     assert nll[-1] < nll[0] - 1.0  # and refinement helps a lot on the training data
 
 

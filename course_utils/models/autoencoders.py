@@ -20,6 +20,7 @@ why decoding random codes gives poor images (and why the VAE adds a prior p(z)).
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
@@ -34,7 +35,7 @@ NOISE_KINDS = ("gaussian", "mask")
 def _mlp(sizes, activation: str) -> nn.Sequential:
     """Linear layers between consecutive sizes, the activation between them (none after the last)."""
     layers = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             layers.append(ACTIVATIONS[activation]())
