@@ -150,7 +150,7 @@ def _subset_split_indices(labels: np.ndarray, split: str) -> np.ndarray:
 
 _SUBSET_NOTICE_SHOWN = False
 _LAST_SOURCE: str | None = None
-_UNREACHABLE: set = set()  # (mirrors, cache_dir, split) that could not be fetched in this process
+_UNREACHABLE: set = set()  # (mirrors, cache_dir) that failed in this process
 
 
 def source_in_use() -> str | None:
@@ -200,15 +200,15 @@ def load_mnist(split: str = "train", source: str = "auto", device=None, mirrors=
         _LAST_SOURCE = "full"
     else:
         try:
-            if (tuple(mirrors), cache_dir, split) in _UNREACHABLE:
-                raise ConnectionError("already failed in this session")
+            if (tuple(mirrors), cache_dir) in _UNREACHABLE:
+                raise ConnectionError("the mirrors already failed in this session")
             images, labels = _load_full(split, mirrors, cache_dir)
             _LAST_SOURCE = "full"
         except ConnectionError:
-            if (tuple(mirrors), cache_dir, split) not in _UNREACHABLE:
+            if (tuple(mirrors), cache_dir) not in _UNREACHABLE:
                 print("Full MNIST is not available (offline?): falling back to the bundled subset.")
-            # remember, so the next call does not wait for the network again
-            _UNREACHABLE.add((tuple(mirrors), cache_dir, split))
+            # remember, so later calls neither wait for the network again nor repeat the notice
+            _UNREACHABLE.add((tuple(mirrors), cache_dir))
             images, labels = _load_subset(split)
             _LAST_SOURCE = "subset"
     x = torch.from_numpy(np.ascontiguousarray(images)).float().div_(255.0).unsqueeze(1)
