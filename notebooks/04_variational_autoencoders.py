@@ -175,9 +175,10 @@ conv_vae, conv_info = train_vae("conv_vae", vae_lib.ConvVAE(z_dim=20, channels=1
 # almost never visits. The estimate is then dominated by one or two lucky samples.
 #
 # The **effective sample size** of weights $w_i$, $\mathrm{ESS} = (\sum_i w_i)^2 / \sum_i w_i^2$,
-# says how many samples really count. Below, we compare it with the same estimate using samples
-# from the encoder's $q(z\mid x)$, which concentrates on the right codes (importance sampling,
-# section 9).
+# says how many samples really count. Below, we compare it with importance sampling from the
+# encoder's $q(z\mid x)$, which concentrates on the right codes (section 9). Its weights are
+# uneven too in 20 dimensions (a small ESS as well), but it lands tens of nats higher, in the
+# right place.
 
 # %%
 torch.manual_seed(0)
@@ -209,15 +210,17 @@ print(f"importance sampling with q(z|x): log p(x) ~ {log_px_is:8.1f} nats  (ESS 
 print(f"the largest prior weight carries {float((log_px_z.max() - torch.logsumexp(log_px_z, 0)).exp()):.0%} "
       "of the total")
 assert ess_prior < 0.05 * N, "a few prior samples carry all the weight"
-assert ess_q > 10 * ess_prior
-assert naive < log_px_is, "the naive estimate has not found the codes that explain x yet"
+assert ess_q > ess_prior
+assert naive < log_px_is - 5, "the naive estimate has not found the codes that explain x yet"
+assert repeats.std() > 1, "independent naive estimates disagree by nats"
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), gridspec_kw={"width_ratios": [2, 1]})
-axes[0].hist(log_px_z.cpu().numpy(), bins=60, alpha=0.7, label="z from the prior p(z)")
-axes[0].hist(log_px_z_post.cpu().numpy(), bins=60, alpha=0.7, label="z from the encoder q(z|x)")
+axes[0].hist(log_px_z.cpu().numpy(), bins=60, alpha=0.7, density=True, label="z from the prior p(z)")
+axes[0].hist(log_px_z_post.cpu().numpy(), bins=20, alpha=0.7, density=True, label="z from the encoder q(z|x)")
+axes[0].set_yscale("log")
 axes[0].axvline(float(log_px_is), color="k", ls="--", label="log p(x) (importance sampling)")
 axes[0].set_xlabel(r"$\log p(x\mid z)$ (nats)")
-axes[0].set_ylabel("count")
+axes[0].set_ylabel("density (log scale)")
 axes[0].set_title("How well do codes explain one test digit?")
 axes[0].legend(fontsize=8)
 axes[1].imshow(x0[0, 0].cpu(), cmap="gray")
@@ -345,17 +348,17 @@ check_function(bernoulli_elbo, bernoulli_elbo_reference,
 
 # %%
 MIX = dict(weights=(0.4, 0.6), means=(-2.0, 2.0), stds=(0.6, 0.6))
-grid = torch.linspace(-7, 7, 4001, dtype=torch.float64)
+grid = torch.linspace(-7, 7, 1401, dtype=torch.float64)
 dx = float(grid[1] - grid[0])
 log_p = cu.data.gaussian_mixture_1d_log_prob(grid, **MIX)
 
 
-def fit_gaussian(direction, mu0=0.5, log_sd0=0.0, steps=600):
+def fit_gaussian(direction, mu0=0.5, log_sd0=0.0, steps=400):
     """Minimise KL between the mixture and N(mu, sd^2) on a grid (numerical integration)."""
     params = torch.tensor([mu0, log_sd0], dtype=torch.float64, requires_grad=True)
     opt = torch.optim.Adam([params], lr=0.05)
     for _ in range(steps):
-        log_q = torch.distributions.Normal(params[0], params[1].exp()).log_prob(grid)
+        log_q = -0.5 * ((grid - params[0]) / params[1].exp()) ** 2 - params[1] - 0.5 * math.log(2 * math.pi)
         if direction == "forward":
             kl = (log_p.exp() * (log_p - log_q)).sum() * dx
         else:
@@ -363,7 +366,8 @@ def fit_gaussian(direction, mu0=0.5, log_sd0=0.0, steps=600):
         opt.zero_grad()
         kl.backward()
         opt.step()
-    return float(params[0]), float(params[1].exp()), float(kl)
+    mu_fit, log_sd_fit = params.detach().tolist()
+    return mu_fit, math.exp(log_sd_fit), kl.item()
 
 
 w = torch.tensor(MIX["weights"], dtype=torch.float64)
@@ -438,6 +442,7 @@ dims = np.arange(vae20.z_dim)
 for i, (k, v) in enumerate(var.items()):
     ax.bar(dims + (i - 1) * 0.27, v.cpu().numpy(), width=0.27, label=k)
 ax.set_yscale("log")
+ax.set_xticks(dims)
 ax.set_xlabel("latent coordinate j")
 ax.set_ylabel(r"variance of $\partial/\partial\mu_j$ estimate")
 ax.set_title(f"Single-sample gradient variance: REINFORCE is {ratio:.0f}x noisier")
@@ -488,7 +493,8 @@ with torch.no_grad():
 order = kl_unit.argsort(descending=True)
 fig, ax = plt.subplots(figsize=(7, 2.8))
 ax.bar(range(vae20.z_dim), kl_unit[order].numpy())
-ax.set_xlabel("latent unit (sorted)")
+ax.set_xticks(range(vae20.z_dim))
+ax.set_xlabel("latent unit (sorted by KL)")
 ax.set_ylabel("mean KL (nats)")
 ax.set_title(f"KL per latent unit: {int((kl_unit > 0.1).sum())} of {vae20.z_dim} units carry > 0.1 nats")
 fig.tight_layout()
@@ -737,6 +743,14 @@ with torch.no_grad():
     styled = torch.sigmoid(cvae.decode(z_style, torch.arange(10, device=DEVICE).repeat(4)))
 fig = plotting.show_images(styled, nrow=10, titles=[str(d) for d in range(10)] * 4,
                            title="CVAE: one style code z per row, the label changes along the row", ax_size=0.9)
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# With the label fixed, the 2-D code is a map of *writing style* alone: decode a grid of codes
+# for one digit and the strokes change slant and thickness, but it stays the same digit.
+
+# %%
+fig = plotting.latent_manifold(lambda z: torch.sigmoid(cvae.decode(z.to(DEVICE), torch.full((len(z),), 4, device=DEVICE))),
+                               n=10, span=2.0, title="CVAE with the label fixed to 4: style over a grid of codes")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 13. A convolutional VAE
