@@ -45,12 +45,13 @@ def _noise(n: int, z_dim: int, device, generator: torch.Generator | None) -> tor
 
 def train_gan(generator: torch.nn.Module, discriminator: torch.nn.Module, data: torch.Tensor, *, z_dim: int,
               epochs: int | None = None, steps: int | None = None, batch_size: int = 64, lr: float = 2e-4,
-              betas=(0.5, 0.999), g_loss: str = "nonsaturating", instance_noise: float = 0.0,
+              lr_d: float | None = None, betas=(0.5, 0.999), g_loss: str = "nonsaturating", instance_noise: float = 0.0,
               gp_weight: float = 0.0, fixed_z: torch.Tensor | None = None, n_snapshots: int = 0,
               seed: int = 0, progress: bool = True, desc: str = "GAN") -> GANHistory:
     """Alternate one D step and one G step per minibatch of ``data`` (already on the device,
     in the range G produces). Give ``epochs`` (passes over data) or ``steps`` (minibatches).
 
+    lr / lr_d: Adam learning rates of G and D (lr_d defaults to lr).
     g_loss: "nonsaturating" (-log D(G(z))) or "saturating" (log(1 - D(G(z)))).
     instance_noise: initial std of noise added to every D input, annealed linearly to 0.
     gp_weight: weight of the DRAGAN-style gradient penalty on D (0: off).
@@ -71,7 +72,7 @@ def train_gan(generator: torch.nn.Module, discriminator: torch.nn.Module, data: 
     device = data.device
     g = torch.Generator().manual_seed(seed)
     gen_loss_fn = GENERATOR_LOSSES[g_loss]
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=tuple(betas))
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr if lr_d is None else lr_d, betas=tuple(betas))
     opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=tuple(betas))
     snap_at = {max(1, round(total * (i + 1) / n_snapshots)) for i in range(n_snapshots)} if n_snapshots else set()
     hist = GANHistory()
@@ -112,7 +113,7 @@ def train_gan(generator: torch.nn.Module, discriminator: torch.nn.Module, data: 
                 hist.d_real.append(float(torch.sigmoid(real_logits.detach()).mean()))
                 hist.d_fake.append(float(torch.sigmoid(fake_logits.detach()).mean()))
                 if penalty is not None:
-                    hist.penalty.append(float(penalty))
+                    hist.penalty.append(float(penalty.detach()))
                 if step in snap_at and fixed_z is not None:
                     generator.eval()
                     with torch.no_grad():
@@ -163,4 +164,22 @@ def train_dcgan(model, x_train: torch.Tensor, config: dict, progress: bool = Tru
         model.snapshots[i] = (((images + 1) / 2).clamp(0, 1) * 255).round().to(torch.uint8)
         model.snapshot_steps[i] = step
     every = max(1, len(hist.d_loss) // 1000)  # keep the sidecar small
+    return {"history": hist.to_dict(every)}
+
+
+def train_toy_gan(model, data: torch.Tensor, config: dict, progress: bool = True) -> dict:
+    """Train a ``models.gan.ToyGAN`` on 2-D points; config keys: steps, batch_size, lr,
+    g_loss, instance_noise, gp_weight, seed. Snapshots of G(fixed_z) go into the model."""
+    from course_utils.runtime import seed_everything
+
+    seed_everything(config["seed"])
+    hist = train_gan(model.generator, model.discriminator, data, z_dim=model.z_dim, steps=config["steps"],
+                     batch_size=config["batch_size"], lr=config["lr"], lr_d=config.get("lr_d"), betas=(0.5, 0.999), g_loss=config["g_loss"],
+                     instance_noise=config["instance_noise"], gp_weight=config["gp_weight"], fixed_z=model.fixed_z,
+                     n_snapshots=model.snapshots.shape[0], seed=config["seed"], progress=progress,
+                     desc=config.get("name", "toy GAN"))
+    for i, (step, points) in enumerate(hist.snapshots):
+        model.snapshots[i] = points
+        model.snapshot_steps[i] = step
+    every = max(1, len(hist.d_loss) // 500)
     return {"history": hist.to_dict(every)}

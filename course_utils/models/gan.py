@@ -146,6 +146,20 @@ class MLPDiscriminator(nn.Module):
         return self.net(x).flatten()
 
 
+class ToyGAN(nn.Module):
+    """MLP generator and discriminator for 2-D toy data, with ``snapshots`` of G(fixed_z)
+    over training kept as buffers (so a checkpoint carries the whole story)."""
+
+    def __init__(self, z_dim: int = 2, hidden: int = 128, n_snapshots: int = 6, n_fixed: int = 1000, dim: int = 2):
+        super().__init__()
+        self.z_dim = z_dim
+        self.generator = MLPGenerator(z_dim, dim, hidden, 2)
+        self.discriminator = MLPDiscriminator(dim, hidden, 2)
+        self.register_buffer("fixed_z", torch.randn(n_fixed, z_dim, generator=torch.Generator().manual_seed(8)))
+        self.register_buffer("snapshots", torch.zeros(n_snapshots, n_fixed, dim))
+        self.register_buffer("snapshot_steps", torch.zeros(n_snapshots, dtype=torch.long))
+
+
 # ---------------------------------------------------------------------------
 # Losses, on discriminator logits
 # ---------------------------------------------------------------------------
