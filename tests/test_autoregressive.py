@@ -76,13 +76,23 @@ def test_conditionals_are_the_chain_rule_factors():
     torch.testing.assert_close(model.log_prob(x), manual, rtol=0, atol=1e-10)
 
 
-@pytest.mark.parametrize("dims,hidden,block", [(784, 20, None), (50, 9, 7), (13, 5, 16)])
-def test_fast_nade_matches_per_pixel_reference(dims, hidden, block):
+@pytest.mark.parametrize("dims,hidden,block,batch", [(784, 20, None, 5), (50, 9, 7, 5), (13, 5, 16, 5),
+                                                     (30, 6, 8, 50)])   # batch 50: split over CPU threads
+def test_fast_nade_matches_per_pixel_reference(dims, hidden, block, batch):
     """Blocked running sum + hand-written backward == autograd through the per-pixel loop,
     for log_prob and for the gradients of every parameter (float64)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(max(2, threads))       # so that batch 50 really is split in chunks
+    try:
+        _compare_fast_and_reference(dims, hidden, block, batch)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _compare_fast_and_reference(dims, hidden, block, batch):
     model = randomised(NADE(dims, hidden, block=block).double(), seed=6, scale=0.3)
-    x = (torch.rand(5, dims, generator=torch.Generator().manual_seed(7)) < 0.3).double()
-    weights = torch.randn(5, dims, generator=torch.Generator().manual_seed(8), dtype=torch.float64)
+    x = (torch.rand(batch, dims, generator=torch.Generator().manual_seed(7)) < 0.3).double()
+    weights = torch.randn(batch, dims, generator=torch.Generator().manual_seed(8), dtype=torch.float64)
     fast, ref = model.logits(x), model.logits_reference(x)
     torch.testing.assert_close(fast, ref, rtol=0, atol=1e-5)
     g_fast = torch.autograd.grad((fast * weights).sum(), list(model.parameters()))

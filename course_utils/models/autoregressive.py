@@ -185,6 +185,90 @@ def _block_masks(k: int, device, dtype):
     return ones.tril(-1)
 
 
+def _nade_forward_chunk(x, Wt, V, c, block):
+    """Logits without the output bias, D x B, for one chunk of the batch (see _NADELogits)."""
+    B, D = x.shape
+    H = Wt.shape[1]
+    xt = x.t().contiguous()                           # D x B
+    logits = torch.empty(D, B, device=x.device, dtype=x.dtype)
+    A = c.expand(B, H).clone()                        # a copy: the running sum is updated in place
+    tril = _block_masks(block, x.device, x.dtype)
+    for s in range(0, D, block):
+        e = min(s + block, D)
+        k = e - s
+        Mx = (tril[:k, None, :k] * x[None, :, s:e]).reshape(k * B, k)   # (k B) x k
+        h = torch.matmul(Mx, Wt[s:e]).view(k, B, H).add_(A).sigmoid_()
+        # logit_i = V_i . h_i for the k pixels of the block: a batched mat-vec
+        torch.bmm(h, V[s:e].unsqueeze(2), out=logits[s:e].unsqueeze(2))
+        A.addmm_(xt[s:e].t(), Wt[s:e])                # running sum: add the whole block
+    return logits
+
+
+def _nade_backward_chunk(x, g, Wt, V, c, block, want_dx):
+    """(dW^T, dV, dc, dx^T or None) of one chunk of the batch; g = dL/dlogits, D x B."""
+    B, D = x.shape
+    H = Wt.shape[1]
+    xt = x.t().contiguous()
+    tril = _block_masks(block, x.device, x.dtype)
+    starts = list(range(0, D, block))
+    # pre-activation at each block start, replayed forward (cheap: B x H per block)
+    A_starts = []
+    A = c.expand(B, H).clone()
+    for s in starts:
+        A_starts.append(A.clone())
+        A.addmm_(xt[s:s + block].t(), Wt[s:s + block])
+    dWt = torch.empty_like(Wt)
+    dV = torch.empty_like(V)
+    dxt = torch.empty_like(xt) if want_dx else None
+    R = torch.zeros(B, H, device=x.device, dtype=x.dtype)
+    for s, A in zip(reversed(starts), reversed(A_starts)):
+        e = min(s + block, D)
+        k = e - s
+        Mx = (tril[:k, None, :k] * x[None, :, s:e]).reshape(k * B, k)   # (k B) x k
+        h = torch.matmul(Mx, Wt[s:e]).view(k, B, H).add_(A).sigmoid_()
+        torch.bmm(g[s:e].unsqueeze(1), h, out=dV[s:e].unsqueeze(1))   # dV_i = g_i^T h_i
+        dA = torch.ops.aten.sigmoid_backward(g[s:e].unsqueeze(2) * V[s:e].unsqueeze(1), h)
+        # dW for the block's pixels: through later blocks (R) and later pixels in the block
+        torch.addmm(torch.mm(xt[s:e], R), Mx.t(), dA.view(k * B, H), out=dWt[s:e])
+        if want_dx:  # dx_bj = W[:, j] . (R_b + sum_{i in block, i > j} dL/dA_bi)
+            inner = torch.mm(dA.view(k * B, H), Wt[s:e].t()).view(k, B, k) * tril[:k, None, :k]
+            dxt[s:e] = torch.mm(Wt[s:e], R.t()) + inner.sum(0).t()
+        R.add_(dA.sum(0))
+    return dWt, dV, R.sum(0), dxt
+
+
+_POOL = None
+
+
+def _map_over_batch_chunks(fn, n_rows: int, device) -> list:
+    """Run fn(lo, hi) on chunks of the batch, one per CPU thread, each chunk single-threaded.
+
+    Why: the blocked loop issues ~1,000 medium-sized operations per step. Splitting each one
+    over threads puts a synchronisation point in every operation, and when the cores are
+    shared with other programs a waiting thread can stall each of them for a whole time
+    slice. Splitting the *batch* instead gives every thread an independent loop and one
+    join per call. On a GPU (or with one thread) this is a single call.
+    """
+    global _POOL
+    n = torch.get_num_threads() if device.type == "cpu" else 1
+    n = max(1, min(n, n_rows // 16))                 # chunks of at least 16 examples
+    if n == 1:
+        return [fn(0, n_rows)]
+    from concurrent.futures import ThreadPoolExecutor
+
+    if _POOL is None or _POOL._max_workers < n:
+        _POOL = ThreadPoolExecutor(max_workers=n, thread_name_prefix="nade")
+    bounds = [round(i * n_rows / n) for i in range(n + 1)]
+
+    def run(lo, hi):
+        with torch.no_grad():          # grad mode is per thread; these are hand-written gradients
+            return fn(lo, hi)
+
+    with _one_cpu_thread(device):
+        futures = [_POOL.submit(run, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
+        return [f.result() for f in futures]
+
+
 class _NADELogits(torch.autograd.Function):
     """NADE logits b_i + V_i . sigmoid(c + W[:, <i] x_<i) for all i, computed in blocks.
 
@@ -201,28 +285,16 @@ class _NADELogits(torch.autograd.Function):
         dW[:, j] = sum_b x_bj (R_b + sum_{i in block, i > j} dL/dA_bi)  =  x_blk^T R + Mx^T dA
         dc = sum of all dL/dA_i,  dV_i = g_i^T h_i,  db = sum_b g
     so the backward of the in-block product is its transpose, with the same mask.
+    Every term is a sum over examples, so chunks of the batch are processed independently
+    (in parallel on a CPU) and their parameter gradients added.
     """
 
     @staticmethod
     def forward(ctx, x, W, V, b, c, block):
-        B, D = x.shape
-        H = W.shape[0]
         Wt = W.t().contiguous()                       # D x H: rows are pixels' weight vectors
-        xt = x.t().contiguous()                       # D x B
-        logits = torch.empty(D, B, device=x.device, dtype=x.dtype)
-        A = c.expand(B, H).clone()  # a copy: the running sum is updated in place
-        tril = _block_masks(block, x.device, x.dtype)
-        starts = list(range(0, D, block))
-        for s in starts:
-            e = min(s + block, D)
-            k = e - s
-            Mx = (tril[:k, None, :k] * x[None, :, s:e]).reshape(k * B, k)   # (k B) x k
-            pre = torch.matmul(Mx, Wt[s:e]).view(k, B, H).add_(A)
-            h = pre.sigmoid_()
-            # logit_i = V_i . h_i for the k pixels of the block: a batched mat-vec
-            torch.bmm(h, V[s:e].unsqueeze(2), out=logits[s:e].unsqueeze(2))
-            A.addmm_(xt[s:e].t(), Wt[s:e])            # running sum: add the whole block
-        logits = logits.t().add_(b)
+        parts = _map_over_batch_chunks(lambda lo, hi: _nade_forward_chunk(x[lo:hi], Wt, V, c, block),
+                                       x.shape[0], x.device)
+        logits = torch.cat(parts, 1).t().add_(b)
         ctx.save_for_backward(x, W, V, c)
         ctx.block = block
         return logits
@@ -230,44 +302,18 @@ class _NADELogits(torch.autograd.Function):
     @staticmethod
     def backward(ctx, grad_logits):
         x, W, V, c = ctx.saved_tensors
-        block = ctx.block
-        B, D = x.shape
-        H = W.shape[0]
         Wt = W.t().contiguous()
-        xt = x.t().contiguous()
         g = grad_logits.t().contiguous()              # D x B
-        tril = _block_masks(block, x.device, x.dtype)
-        starts = list(range(0, D, block))
-        # pre-activation at each block start, replayed forward (cheap: B x H per block)
-        A_starts = []
-        A = c.expand(B, H).clone()  # a copy: the running sum is updated in place
-        for s in starts:
-            A_starts.append(A.clone())
-            e = min(s + block, D)
-            A.addmm_(xt[s:e].t(), Wt[s:e])
-        dWt = torch.empty_like(Wt)
-        dV = torch.empty_like(V)
         # the gradient wrt the pixels is only needed to check the autoregressive property
         want_dx = ctx.needs_input_grad[0]
-        dxt = torch.empty_like(xt) if want_dx else None
-        R = torch.zeros(B, H, device=x.device, dtype=x.dtype)
-        for s, A in zip(reversed(starts), reversed(A_starts)):
-            e = min(s + block, D)
-            k = e - s
-            Mx = (tril[:k, None, :k] * x[None, :, s:e]).reshape(k * B, k)   # (k B) x k
-            h = torch.matmul(Mx, Wt[s:e]).view(k, B, H).add_(A).sigmoid_()
-            torch.bmm(g[s:e].unsqueeze(1), h, out=dV[s:e].unsqueeze(1))   # dV_i = g_i^T h_i
-            dA = torch.ops.aten.sigmoid_backward(g[s:e].unsqueeze(2) * V[s:e].unsqueeze(1), h)
-            # dW for the block's pixels: through later blocks (R) and later pixels in the block
-            torch.addmm(torch.mm(xt[s:e], R), Mx.t(), dA.view(k * B, H), out=dWt[s:e])
-            if want_dx:  # dx_bj = W[:, j] . (R_b + sum_{i in block, i > j} dL/dA_bi)
-                inner = torch.mm(dA.view(k * B, H), Wt[s:e].t()).view(k, B, k) * tril[:k, None, :k]
-                dxt[s:e] = torch.mm(Wt[s:e], R.t()) + inner.sum(0).t()
-            R.add_(dA.sum(0))
-        grad_b = g.sum(1)
-        grad_c = R.sum(0)
-        grad_x = dxt.t() if want_dx else None
-        return grad_x, dWt.t(), dV, grad_b, grad_c, None
+        parts = _map_over_batch_chunks(
+            lambda lo, hi: _nade_backward_chunk(x[lo:hi], g[:, lo:hi], Wt, V, c, ctx.block, want_dx),
+            x.shape[0], x.device)
+        dWt = sum(p[0] for p in parts)
+        dV = sum(p[1] for p in parts)
+        grad_c = sum(p[2] for p in parts)
+        grad_x = torch.cat([p[3] for p in parts], 1).t() if want_dx else None
+        return grad_x, dWt.t(), dV, g.sum(1), grad_c, None
 
 
 class NADE(_BinaryAutoregressive):
