@@ -109,6 +109,10 @@ class Quiz:
             return "Correct! " + self.explanation
         return f"Not quite: '{self.options[choice]}' is not it. Think again, or reveal the explanation."
 
+    def _ipython_display_(self):
+        # quiz() already displayed the widget; a Quiz left as a cell's value shows nothing more
+        pass
+
     def text(self) -> str:
         lines = [self.question] + [f"  ({chr(97 + i)}) {o}" for i, o in enumerate(self.options)]
         return "\n".join(lines)

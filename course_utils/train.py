@@ -216,6 +216,21 @@ def checkpoint_path(name: str, config: dict, directory) -> Path:
     return Path(directory) / f"{name}-{config_key(config)}.pt"
 
 
+def load_shipped(name: str, build_fn):
+    """The model in the shipped checkpoint ``data/checkpoints/NAME-*.pt`` (exactly one must
+    exist): ``build_fn(config)`` makes a fresh model from the sidecar's config, then the
+    weights are loaded (sha256 checked, weights_only). Returns ``(model, sidecar)``."""
+    found = sorted(SHIPPED_CHECKPOINTS.glob(f"{name}-*.pt"))
+    if len(found) != 1:
+        raise CheckpointError(
+            f"expected one shipped checkpoint named {name!r} in {SHIPPED_CHECKPOINTS}, found {len(found)}: "
+            "restore data/checkpoints/ from git, or train it with the notebook that defines it."
+        )
+    model = build_fn(read_sidecar(found[0])["config"])
+    meta = load_checkpoint(model, found[0])
+    return model.eval(), meta
+
+
 def train_or_load(name: str, config: dict, train_fn, model: torch.nn.Module, retrain: bool | None = None):
     """Load ``model``'s weights from a checkpoint trained with exactly ``config``, or train it.
 
