@@ -334,9 +334,11 @@ fig = plot_ring_run(ring_runs["instance noise"], f"instance noise (std {P.gan_ri
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.2))
+styles = {"plain GAN": dict(marker="o"), "gradient penalty": dict(marker="s", lw=5, alpha=0.4, ms=9),
+          "instance noise": dict(marker="x", ls="--", ms=8)}  # the two regularised runs overlap at 8
 for name, covs in coverage.items():
-    ax.plot(ring_runs[name].snapshot_steps.tolist(), covs, marker="o", label=name)
-ax.set(xlabel="training step", ylabel="modes covered (of 8)", ylim=(0, 8.5),
+    ax.plot(ring_runs[name].snapshot_steps.tolist(), covs, label=name, **styles[name])
+ax.set(xlabel="training step", ylabel="modes covered (of 8)", ylim=(0, 8.7),
        title="Mode coverage on ring8 over training")
 ax.legend()
 fig.tight_layout()
@@ -400,15 +402,16 @@ steps_axis = np.arange(len(curves["d_loss"])) * curves["every"] + 1
 fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.4))
 smooth = max(1, len(steps_axis) // 40)
 kernel = np.ones(smooth) / smooth
-for key, label in (("d_loss", "D loss"), ("g_loss", "G loss (non-saturating)")):
-    ax1.plot(steps_axis, curves[key], alpha=0.25)
-    ax1.plot(steps_axis[smooth - 1:], np.convolve(curves[key], kernel, "valid"), label=label)
+for key, label, color in (("d_loss", "D loss", "tab:blue"), ("g_loss", "G loss (non-saturating)", "tab:red")):
+    ax1.plot(steps_axis, curves[key], alpha=0.2, color=color)
+    ax1.plot(steps_axis[smooth - 1:], np.convolve(curves[key], kernel, "valid"), color=color,
+             label=f"{label}, {smooth}-step mean")
 ax1.axhline(2 * math.log(2), color="grey", ls=":", label="D loss at equilibrium: 2 log 2")
 ax1.set(xlabel="step", ylabel="loss (nats)", title="DCGAN losses")
 ax1.legend(fontsize=8)
-for key, label in (("d_real", "D(x), real"), ("d_fake", "D(G(z)), fake")):
-    ax2.plot(steps_axis, curves[key], alpha=0.25)
-    ax2.plot(steps_axis[smooth - 1:], np.convolve(curves[key], kernel, "valid"), label=label)
+for key, label, color in (("d_real", "D(x), real", "tab:green"), ("d_fake", "D(G(z)), fake", "tab:orange")):
+    ax2.plot(steps_axis, curves[key], alpha=0.2, color=color)
+    ax2.plot(steps_axis[smooth - 1:], np.convolve(curves[key], kernel, "valid"), color=color, label=label)
 ax2.axhline(0.5, color="grey", ls=":", label="1/2: D cannot tell")
 ax2.set(xlabel="step", ylabel="mean D output", ylim=(0, 1), title="What D says about real and generated digits")
 ax2.legend(fontsize=8)

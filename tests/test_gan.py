@@ -9,7 +9,7 @@ from torch import nn
 from course_utils.data import ring8_centers
 from course_utils.gan_training import nearest_neighbours, train_gan
 from course_utils.metrics import modes_covered
-from course_utils.models.gan import (DCGAN, PRETRAINED_CONFIG, DCGANDiscriminator, DCGANGenerator, MLPDiscriminator,
+from course_utils.models.gan import (PRETRAINED_CONFIG, DCGANDiscriminator, DCGANGenerator, MLPDiscriminator,
                                      MLPGenerator, discriminator_loss, generator_loss_nonsaturating,
                                      generator_loss_saturating, gradient_penalty, normal_log_prob,
                                      optimal_discriminator)
@@ -163,6 +163,16 @@ def test_pretrained_config_matches_the_cpu_profile(monkeypatch):
     from course_utils.models.gan import dcgan_config
 
     P = cu.profile()
-    assert dcgan_config(P, "subset", min(P.max_train, 4000)) == PRETRAINED_CONFIG
-    model = DCGAN(PRETRAINED_CONFIG["z_dim"], PRETRAINED_CONFIG["width"], PRETRAINED_CONFIG["n_snapshots"])
-    assert model.generator(model.fixed_z).shape == (16, 1, 28, 28)
+    assert dcgan_config(P, "subset", min(P.gan_max_train, 4000)) == PRETRAINED_CONFIG
+
+
+def test_pretrained_generator_loads_and_samples():
+    from course_utils.models.gan import pretrained_dcgan, pretrained_generator
+
+    G = pretrained_generator("cpu")
+    assert not G.training and G.z_dim == PRETRAINED_CONFIG["z_dim"]
+    x = G.sample(8, generator=torch.Generator().manual_seed(0))
+    assert x.shape == (8, 1, 28, 28) and float(x.min()) >= 0 and float(x.max()) <= 1
+    assert float(x.std()) > 0.2, "a trained generator draws strokes, not a grey blur"
+    model = pretrained_dcgan("cpu")
+    assert model.snapshot_steps.diff().gt(0).all(), "snapshots of training were stored in order"
