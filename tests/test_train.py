@@ -136,3 +136,16 @@ def test_train_or_load_trains_once_then_loads(tmp_path, monkeypatch):
 def test_config_key_ignores_tuple_vs_list_and_key_order():
     assert train.config_key({"a": (1, 2), "b": 1}) == train.config_key({"b": 1, "a": [1, 2]})
     assert train.config_key({"a": 1}) != train.config_key({"a": 2})
+
+
+def test_load_shipped_builds_from_sidecar_and_needs_exactly_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(train, "SHIPPED_CHECKPOINTS", tmp_path)
+    with pytest.raises(CheckpointError, match="found 0"):
+        train.load_shipped("lin", lambda c: torch.nn.Linear(c["n"], 1))
+    original = torch.nn.Linear(4, 1)
+    train.save_checkpoint(original, train.checkpoint_path("lin", {"n": 4}, tmp_path), {"n": 4})
+    model, meta = train.load_shipped("lin", lambda c: torch.nn.Linear(c["n"], 1))
+    assert meta["config"] == {"n": 4} and torch.equal(model.weight, original.weight)
+    train.save_checkpoint(original, train.checkpoint_path("lin", {"n": 5}, tmp_path), {"n": 5})
+    with pytest.raises(CheckpointError, match="found 2"):
+        train.load_shipped("lin", lambda c: torch.nn.Linear(4, 1))
