@@ -446,7 +446,8 @@ ax.set_xticks(dims)
 ax.set_xlabel("latent coordinate j")
 ax.set_ylabel(r"variance of $\partial/\partial\mu_j$ estimate")
 ax.set_title(f"Single-sample gradient variance: REINFORCE is {ratio:.0f}x noisier")
-ax.legend(fontsize=8)
+ax.set_ylim(top=float(var["REINFORCE"].max()) * 300)  # room for the legend above the bars
+ax.legend(fontsize=8, ncol=3, loc="upper center")
 fig.tight_layout()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
