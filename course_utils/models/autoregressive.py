@@ -261,6 +261,8 @@ def _map_over_batch_chunks(fn, n_rows: int, device) -> list:
     bounds = [round(i * n_rows / n) for i in range(n + 1)]
 
     def run(lo, hi):
+        if torch.get_num_threads() != 1:   # this worker's own operations stay on one thread
+            torch.set_num_threads(1)
         with torch.no_grad():          # grad mode is per thread; these are hand-written gradients
             return fn(lo, hi)
 
