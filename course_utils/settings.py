@@ -102,7 +102,7 @@ SETTINGS = {
     "sweep_demo_iwae_k": per_profile(10, 10, 10),
     # --- 06 GANs ---------------------------------------------------------------
     # 1-D optimal discriminator: Adam steps of a small D on two fixed Gaussians
-    "gan_optd_steps": per_profile(300, 1500, 3000),
+    "gan_optd_steps": per_profile(300, 600, 3000),
     # Trained GANs use the cpu sizes in smoke too, so CI loads the shipped cpu checkpoints
     # (data/checkpoints/) and its asserts are about real results, not 10-step toys.
     # toy GAN on ring8: steps, batch, noise dim, Adam lr of G and of D (D 10x faster),
