@@ -121,10 +121,10 @@ def test_gradient_penalty_of_a_linear_discriminator():
     x = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
     for perturb in (True, False):
         gp = gradient_penalty(D, x, weight=10.0, perturb=perturb, generator=torch.Generator().manual_seed(1))
-        assert math.isclose(float(gp), 10.0 * (3.0 - 1.0) ** 2, rel_tol=1e-5)
+        assert math.isclose(float(gp.detach()), 10.0 * (3.0 - 1.0) ** 2, rel_tol=1e-5)
     with torch.no_grad():
         lin.weight.copy_(torch.tensor([[0.6, 0.8, 0.0]]))  # unit norm: no penalty
-    assert float(gradient_penalty(D, x, weight=10.0)) < 1e-10
+    assert float(gradient_penalty(D, x, weight=10.0).detach()) < 1e-10
     # the penalty must be differentiable w.r.t. D's parameters (it is part of D's loss)
     gp = gradient_penalty(D, x, weight=1.0)
     gp.backward()

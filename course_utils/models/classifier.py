@@ -126,7 +126,7 @@ def load_classifier(device=None) -> MNISTClassifier:
         raise CheckpointError(
             f"the MNIST classifier checkpoint {path} is missing: restore it with "
             f"`git checkout -- {path.parent.name}/` or retrain it with "
-            "`python -m course_utils.models.classifier` (about a minute on a CPU).")
+            "`python -m course_utils.models.classifier` (a few minutes on a CPU).")
     key = (str(path), str(device))
     if key not in _CACHE:
         model = MNISTClassifier(CLASSIFIER_CONFIG["feature_dim"])
