@@ -351,8 +351,8 @@ assert final["gradient penalty"] == 8 and final["instance noise"] == 8
 q3 = exercises.quiz(
     "A GAN's samples cover only half of the 8 ring modes. Why can training settle there?",
     ["The generator is too small to produce 8 clusters",
-     "The loss only asks G to fool the current D, and a D trained on 2 covered modes pushes G to other ones",
-     "The data has only 2 modes with enough samples",
+     "The loss only asks G to fool the current D; no term asks it to cover every mode",
+     "The other 4 modes hold too few training points to be learned",
      "The non-saturating loss always collapses"],
     answer=1,
     explanation="Nothing in the objective rewards covering every mode: G only moves towards what the current D "
