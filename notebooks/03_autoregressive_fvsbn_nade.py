@@ -45,7 +45,6 @@ import math
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 from torch.nn import functional as F
 
@@ -369,8 +368,8 @@ for label, fn in [("blocked (course_utils)", lambda: probe.logits(xb)),
     timings[label] = min(runs)
     outputs[label] = logits.detach()
     print(f"{label:24s} forward + backward on {len(xb)} digits: {timings[label]:.3f} s (best of 3)")
-for label in outputs:
-    assert torch.allclose(outputs[label], outputs["per-pixel loop"], atol=1e-4)
+for label, out in outputs.items():
+    assert torch.allclose(out, outputs["per-pixel loop"], atol=1e-4), label
 
 # %% [markdown]
 # A few steps on a shared machine are a noisy measurement (when other programs compete for

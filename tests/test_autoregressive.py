@@ -1,7 +1,6 @@
 """Maths of the autoregressive models: the autoregressive property, exact normalisation,
 the fast NADE against a per-pixel reference, samples against the model's own probabilities."""
 import itertools
-import math
 
 import pytest
 import torch

@@ -20,6 +20,7 @@ on the device of its parameters.
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
@@ -124,7 +125,7 @@ class IndependentBernoulli(_BinaryAutoregressive):
         return self.a.expand(x.shape[0], -1)
 
     @torch.no_grad()
-    def fit_counts(self, x: torch.Tensor, pseudo_count: float = 1.0) -> "IndependentBernoulli":
+    def fit_counts(self, x: torch.Tensor, pseudo_count: float = 1.0) -> IndependentBernoulli:
         """Maximum likelihood by counting, smoothed (Laplace): x̂_i = (n_i + α) / (N + 2α)."""
         x = self._x(x)
         p = (x.sum(0) + pseudo_count) / (x.shape[0] + 2 * pseudo_count)
@@ -267,7 +268,7 @@ def _map_over_batch_chunks(fn, n_rows: int, device) -> list:
             return fn(lo, hi)
 
     with _one_cpu_thread(device):
-        futures = [_POOL.submit(run, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
+        futures = [_POOL.submit(run, lo, hi) for lo, hi in itertools.pairwise(bounds)]
         return [f.result() for f in futures]
 
 
