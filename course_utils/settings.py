@@ -68,6 +68,7 @@ SETTINGS = {
     "ar_n_samples": per_profile(16, 16, 16),
     # batch of the in-notebook NADE timing demo (benchmarks/bench_nade.py uses 100)
     "ar_timing_batch": per_profile(20, 100, 100),
+    "ar_timing_repeats": per_profile(1, 3, 3),
     # --- 04 VAEs ---------------------------------------------------------------
     # The four main models use the cpu sizes in smoke too, so CI loads their shipped
     # checkpoints (data/checkpoints/) instead of training toy versions.
