@@ -360,14 +360,14 @@ for label, fn in [("blocked (course_utils)", lambda: probe.logits(xb)),
                   ("per-pixel loop", lambda: probe.logits_reference(xb)),
                   ("vectorised B x D x H", lambda: nade_logits_vectorised(probe, xb))]:
     runs = []
-    for _ in range(3):                         # the first run includes one-off warm-up costs
+    for _ in range(P.ar_timing_repeats):       # the first run includes one-off warm-up costs
         start = time.perf_counter()
         logits = fn()
         logits.sum().backward()                # a training step's forward + backward
         runs.append(time.perf_counter() - start)
     timings[label] = min(runs)
     outputs[label] = logits.detach()
-    print(f"{label:24s} forward + backward on {len(xb)} digits: {timings[label]:.3f} s (best of 3)")
+    print(f"{label:24s} forward + backward on {len(xb)} digits: {timings[label]:.3f} s (best of {P.ar_timing_repeats})")
 for label, out in outputs.items():
     assert torch.allclose(out, outputs["per-pixel loop"], atol=1e-4), label
 
