@@ -102,13 +102,18 @@ DATA_MEAN, DATA_STD, G_MEAN, G_STD = -1.0, 1.0, 1.5, 0.6
 cu.seed_everything(0)
 D_1d = gan.MLPDiscriminator(in_dim=1, hidden=32, depth=2)
 opt = torch.optim.Adam(D_1d.parameters(), lr=3e-3)
-for step in range(P.gan_optd_steps):
-    real = DATA_MEAN + DATA_STD * torch.randn(512)
-    fake = G_MEAN + G_STD * torch.randn(512)
-    loss = gan.discriminator_loss(D_1d(real), D_1d(fake))
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
+threads = torch.get_num_threads()
+torch.set_num_threads(1)  # tensors this small gain nothing from threads, and a busy CPU makes them wait
+try:
+    for step in range(P.gan_optd_steps):
+        real = DATA_MEAN + DATA_STD * torch.randn(512)
+        fake = G_MEAN + G_STD * torch.randn(512)
+        loss = gan.discriminator_loss(D_1d(real), D_1d(fake))  # D's side of the game
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+finally:
+    torch.set_num_threads(threads)
 
 xs = torch.linspace(-4.5, 4.5, 400)
 log_pd, log_pg = gan.normal_log_prob(xs, DATA_MEAN, DATA_STD), gan.normal_log_prob(xs, G_MEAN, G_STD)
