@@ -1,6 +1,7 @@
 """Data pipelines: course_utils ``batches`` (slicing tensors already on the device) vs the
-usual tutorial pipeline (a per-sample Dataset whose transform converts each uint8 image
-to a float tensor, batched by a DataLoader)."""
+usual tutorial pipeline, written out here without torchvision: a per-sample Dataset that,
+like torchvision's MNIST, turns each stored uint8 image into a PIL image, then a
+ToTensor-style transform back into a float tensor in [0, 1]; a DataLoader collates them."""
 from __future__ import annotations
 
 import numpy as np
@@ -14,13 +15,14 @@ from course_utils.models.vae import VAE
 BATCH = 128
 
 
-def to_tensor(image: np.ndarray) -> torch.Tensor:
-    """What a ToTensor-style transform does to one 28 x 28 uint8 image."""
-    return torch.from_numpy(image).float().div(255.0).unsqueeze(0)
+def to_tensor(image) -> torch.Tensor:
+    """What a ToTensor-style transform does to one greyscale PIL image: 1 x H x W floats in [0, 1]."""
+    array = np.array(image, dtype=np.uint8, copy=True)
+    return torch.from_numpy(array).view(1, *array.shape).float().div(255.0)
 
 
 class PerSampleMNIST(Dataset):
-    """The tutorial pattern: images kept as uint8 arrays, converted one at a time."""
+    """The tutorial pattern: uint8 images, each made a PIL image and transformed on access."""
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, transform=to_tensor):
         self.images, self.labels, self.transform = images, labels, transform
@@ -29,7 +31,9 @@ class PerSampleMNIST(Dataset):
         return len(self.images)
 
     def __getitem__(self, i):
-        return self.transform(self.images[i]), int(self.labels[i])
+        from PIL import Image
+
+        return self.transform(Image.fromarray(self.images[i])), int(self.labels[i])
 
 
 def _pipelines():
@@ -61,7 +65,7 @@ def cases(repeats: int = 5) -> list[dict]:
 
     iterate = case("iterate one epoch of the subset (4,000 digits, batch 128)",
                    median_seconds(ours_epoch, repeats), median_seconds(baseline_epoch, repeats),
-                   "per-sample Dataset + transform + DataLoader", goal_ratio=30)
+                   "per-sample Dataset (uint8 -> PIL -> ToTensor) + DataLoader", goal_ratio=30)
 
     model = VAE(784, 20, 400)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
