@@ -56,11 +56,11 @@ def cases(repeats: int = 5) -> list[dict]:
     x, y, loader = _pipelines()
 
     def ours_epoch():
-        for xb, yb in batches(x, y, batch_size=BATCH):
+        for _batch in batches(x, y, batch_size=BATCH):
             pass
 
     def baseline_epoch():
-        for xb, yb in loader:
+        for _batch in loader:
             pass
 
     iterate = case("iterate one epoch of the subset (4,000 digits, batch 128)",

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from course_utils.models.autoregressive import FVSBN, NADE
+from course_utils.models.autoregressive import FVSBN, NADE  # noqa: E402 (after the sys.path line above)
 
 B, D, H = 100, 784, 500
 

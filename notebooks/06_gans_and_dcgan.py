@@ -105,7 +105,7 @@ opt = torch.optim.Adam(D_1d.parameters(), lr=3e-3)
 threads = torch.get_num_threads()
 torch.set_num_threads(1)  # tensors this small gain nothing from threads, and a busy CPU makes them wait
 try:
-    for step in range(P.gan_optd_steps):
+    for _step in range(P.gan_optd_steps):
         real = DATA_MEAN + DATA_STD * torch.randn(512)
         fake = G_MEAN + G_STD * torch.randn(512)
         loss = gan.discriminator_loss(D_1d(real), D_1d(fake))  # D's side of the game
@@ -222,7 +222,7 @@ check_function(d_loss, discriminator_loss,
 
 # %% tags=["exercise"]
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as F  # noqa: F811 (each exercise cell imports what it needs)
 
 
 def g_loss_nonsaturating(fake_logits):

@@ -36,7 +36,6 @@ if "google.colab" in sys.modules:  # install the helper package only on Colab
 
 import time
 
-import matplotlib.pyplot as plt
 import torch
 
 import course_utils as cu

@@ -56,7 +56,7 @@ def lab(tmp_path):
                 break
             except OSError:
                 if time.time() > deadline or server.poll() is not None:
-                    raise RuntimeError("JupyterLab did not start")
+                    raise RuntimeError("JupyterLab did not start") from None
                 time.sleep(0.5)
         yield f"http://127.0.0.1:{port}", token
     finally:

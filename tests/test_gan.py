@@ -9,10 +9,19 @@ from torch import nn
 from course_utils.data import ring8_centers
 from course_utils.gan_training import nearest_neighbours, train_gan
 from course_utils.metrics import modes_covered
-from course_utils.models.gan import (PRETRAINED_CONFIG, DCGANDiscriminator, DCGANGenerator, MLPDiscriminator,
-                                     MLPGenerator, discriminator_loss, generator_loss_nonsaturating,
-                                     generator_loss_saturating, gradient_penalty, normal_log_prob,
-                                     optimal_discriminator)
+from course_utils.models.gan import (
+    PRETRAINED_CONFIG,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    discriminator_loss,
+    generator_loss_nonsaturating,
+    generator_loss_saturating,
+    gradient_penalty,
+    normal_log_prob,
+    optimal_discriminator,
+)
 from course_utils.train import TrainingDiverged
 
 POOLING = (nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d, nn.MaxPool1d, nn.AvgPool1d)
@@ -78,7 +87,7 @@ def test_discriminator_approaches_the_optimal_discriminator():
 
 
 def _train_1d(D, opt):
-    for step in range(600):
+    for _step in range(600):
         real, fake = torch.randn(512) - 1.0, torch.randn(512) + 1.0
         loss = discriminator_loss(D(real), D(fake))
         opt.zero_grad()

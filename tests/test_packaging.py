@@ -1,7 +1,8 @@
 """pyproject.toml and environment.yml list the same dependencies; no torchvision."""
 import re
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 CONDA_NAMES = {"pytorch": "torch"}  # conda-forge name -> PyPI name

@@ -5,8 +5,7 @@ import pytest
 import torch
 
 from course_utils.metrics import iwae_bound, kl_to_standard_normal
-from course_utils.models.vae import (CVAE, VAE, ConvVAE, build_model, reparameterized_gradients,
-                                     score_function_gradients)
+from course_utils.models.vae import CVAE, VAE, ConvVAE, build_model, reparameterized_gradients, score_function_gradients
 
 
 def _binary(n=6, seed=0):

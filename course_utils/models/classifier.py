@@ -15,8 +15,8 @@ shipped in ``data/checkpoints/``; ``python -m course_utils.models.classifier`` r
 from __future__ import annotations
 
 import torch
-from torch import nn
 import torch.nn.functional as F
+from torch import nn
 
 from course_utils.train import SHIPPED_CHECKPOINTS, CheckpointError, checkpoint_path, load_checkpoint
 

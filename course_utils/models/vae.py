@@ -284,7 +284,7 @@ class CVAE(VAE):
         """n images of the given labels (a class index or one per sample), n x 1 x 28 x 28."""
         return super().sample(n, mean=mean, y=labels)
 
-    def given(self, y) -> "_Conditioned":
+    def given(self, y) -> _Conditioned:
         """A view with the labels fixed, for functions that only pass x (e.g. iwae_bound)."""
         return _Conditioned(self, y)
 
