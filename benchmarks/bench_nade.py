@@ -113,17 +113,6 @@ def fvsbn_step(model, x) -> None:
 # ---------------------------------------------------------------------------
 # Measurement helpers
 # ---------------------------------------------------------------------------
-def median_time(fn, repeats: int, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def interleaved_medians(fns: dict, repeats: int) -> dict:
     """Median seconds per function, timing them round-robin so load changes hit all alike."""
     for fn in fns.values():

@@ -55,7 +55,28 @@ def _decode_image(decode_fn, z: torch.Tensor) -> np.ndarray:
     return x.reshape(side, side).numpy()
 
 
-class InterpolationExplorer:
+class _ImageExplorer:
+    """Shared by the explorers: ``current_z()`` (defined by each) -> decoded PNG in ``self.image``."""
+
+    decode_fn = None
+    box = None
+
+    def current_z(self) -> torch.Tensor:
+        raise NotImplementedError
+
+    def current_image(self) -> np.ndarray:
+        return _decode_image(self.decode_fn, self.current_z())
+
+    def _update(self, *_):
+        self.image.value = _png(self.current_image())
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.box)
+
+
+class InterpolationExplorer(_ImageExplorer):
     """A slider t in [0, 1] and a linear/slerp toggle, showing decode(interpolate(z_a, z_b, t)).
 
     decode_fn maps B x z_dim codes to images with values in [0, 1] (e.g. sigmoid of the
@@ -79,19 +100,8 @@ class InterpolationExplorer:
     def current_z(self) -> torch.Tensor:
         return interpolate_latents(self.z_a, self.z_b, self.slider.value, self.method.value)
 
-    def current_image(self) -> np.ndarray:
-        return _decode_image(self.decode_fn, self.current_z())
 
-    def _update(self, *_):
-        self.image.value = _png(self.current_image())
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.box)
-
-
-class SliderExplorer:
+class SliderExplorer(_ImageExplorer):
     """One slider per latent dimension (the first ``n_sliders``), showing decode(z)."""
 
     def __init__(self, decode_fn, z_dim: int, n_sliders: int | None = None, span: float = 3.0,
@@ -116,14 +126,3 @@ class SliderExplorer:
         for i, s in enumerate(self.sliders):
             z[i] = s.value
         return z
-
-    def current_image(self) -> np.ndarray:
-        return _decode_image(self.decode_fn, self.current_z())
-
-    def _update(self, *_):
-        self.image.value = _png(self.current_image())
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.box)
