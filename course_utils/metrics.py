@@ -40,10 +40,9 @@ def iwae_bound(model, x: torch.Tensor, k: int, chunk: int = 64) -> torch.Tensor:
     """
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}.")
-    pieces = []
-    with torch.no_grad() if not torch.is_grad_enabled() else torch.enable_grad():
-        for start in range(0, k, chunk):
-            pieces.append(model.log_weights(x, min(chunk, k - start)))
+    # only the k x B log weights are kept; call under torch.no_grad() for large k, or the
+    # autograd graph of every chunk is kept as well
+    pieces = [model.log_weights(x, min(chunk, k - start)) for start in range(0, k, chunk)]
     return log_mean_exp(torch.cat(pieces, dim=0), dim=0)
 
 
