@@ -68,18 +68,25 @@ def nade_logits_loop(model: NADE, x: torch.Tensor) -> torch.Tensor:
     return torch.stack(outs, 1)
 
 
-def nade_logits_ours(model: NADE, x: torch.Tensor) -> torch.Tensor:
-    return model.logits(x)
+def log_prob_from(logits_fn):
+    """log p(x) per example from a function computing the logits of x̂_i."""
+    def log_prob(model: NADE, x: torch.Tensor) -> torch.Tensor:
+        return -F.binary_cross_entropy_with_logits(logits_fn(model, x), x, reduction="none").sum(1)
+    return log_prob
 
 
-NADE_VARIANTS = {"ours": nade_logits_ours, "vectorised": nade_logits_vectorised, "loop": nade_logits_loop}
+def nade_log_prob_ours(model: NADE, x: torch.Tensor) -> torch.Tensor:
+    return model.log_prob(x)   # the blocked sweep, gradients computed in the same pass
 
 
-def nade_step(model: NADE, x: torch.Tensor, logits_fn) -> None:
+NADE_VARIANTS = {"ours": nade_log_prob_ours, "vectorised": log_prob_from(nade_logits_vectorised),
+                 "loop": log_prob_from(nade_logits_loop)}
+
+
+def nade_step(model: NADE, x: torch.Tensor, log_prob_fn) -> None:
+    """One training step's forward and backward: the mean negative log-likelihood."""
     model.zero_grad(set_to_none=True)
-    logits = logits_fn(model, x)
-    loss = F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(1).mean()
-    loss.backward()
+    (-log_prob_fn(model, x).mean()).backward()
 
 
 @torch.no_grad()

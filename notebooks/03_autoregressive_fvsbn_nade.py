@@ -341,9 +341,11 @@ check_function(nade_preactivations, preactivations_from_scratch, nade_inputs)
 # The per-pixel loop above is correct but runs 784 small Python steps. The vectorised
 # alternative builds all pre-activations at once with a cumulative sum: a B × D × H tensor,
 # 39 million numbers for B = 100 and H = 500, that autograd must also keep for the backward
-# pass. `NADE.logits` walks the pixels in blocks of 8: inside a block the running sum is a
+# pass. `NADE.logits` walks the pixels in blocks of 16: inside a block the running sum is a
 # single masked matrix product, only block × B × H numbers exist at a time, and a hand-written
-# backward pass recomputes each block instead of storing it. All three give the same numbers:
+# backward pass recomputes each block instead of storing it. (`NADE.log_prob`, used for
+# training, goes further: since dL/dlogit_i = x_i - x̂_i is known as soon as logit_i is, it
+# computes the gradients in the same sweep.) All three give the same numbers:
 
 # %%
 def nade_logits_vectorised(model, x):

@@ -98,9 +98,18 @@ def _compare_fast_and_reference(dims, hidden, block, batch):
     g_ref = torch.autograd.grad((ref * weights).sum(), list(model.parameters()))
     for (pname, _), a, b in zip(model.named_parameters(), g_fast, g_ref):
         torch.testing.assert_close(a, b, rtol=0, atol=1e-5, msg=f"gradient of {pname} differs")
-    # and log_prob with the loss a training step uses
+    # and log_prob with the loss a training step uses: its gradients come from the fused
+    # forward sweep when every example has the same weight (a mean), else from the fallback
     lp_ref = -torch.nn.functional.binary_cross_entropy_with_logits(ref, x, reduction="none").sum(1)
     torch.testing.assert_close(model.log_prob(x), lp_ref, rtol=0, atol=1e-5)
+    lp_ref = -torch.nn.functional.binary_cross_entropy_with_logits(model.logits_reference(x), x,
+                                                                    reduction="none").sum(1)
+    per_example = torch.rand(batch, generator=torch.Generator().manual_seed(9), dtype=torch.float64)
+    for example_weights in (torch.full((batch,), -1.0 / batch, dtype=torch.float64), per_example):
+        g_fast = torch.autograd.grad((model.log_prob(x) * example_weights).sum(), list(model.parameters()))
+        g_ref = torch.autograd.grad((lp_ref * example_weights).sum(), list(model.parameters()), retain_graph=True)
+        for (pname, _), a, b in zip(model.named_parameters(), g_fast, g_ref):
+            torch.testing.assert_close(a, b, rtol=0, atol=1e-5, msg=f"log_prob gradient of {pname} differs")
 
 
 def test_fast_nade_float32_close_to_float64():

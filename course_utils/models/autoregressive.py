@@ -319,6 +319,78 @@ class _NADELogits(torch.autograd.Function):
         return grad_x, dWt.t(), dV, g.sum(1), grad_c, None
 
 
+def _nade_fused_chunk(x, Wt, V, b, c, block):
+    """log p(x_b) of one chunk of the batch and the gradients of their sum, in one sweep.
+
+    Training needs the gradient of the log-likelihood, and for it dL/dlogit_i = x_i - x̂_i
+    is known as soon as logit_i is. So one forward sweep can do the backward's work too,
+    without recomputing each block a second time. The one term that looks ahead, the sum
+    R_j of dL/dA over pixels after j, is S_total - S_(up to j): dW[:, j] is x_j^T S_total
+    (added at the end, one product) minus x_j^T S_(after j's block) plus the in-block part
+    Mx^T dA as in the backward above.
+    Returns (log p per example, dW^T, dV, dc, db, G) with G = dlog p/dlogits (D x B).
+    """
+    B, D = x.shape
+    H = Wt.shape[1]
+    xt = x.t().contiguous()                           # D x B
+    logits = torch.empty(D, B, device=x.device, dtype=x.dtype)
+    G = torch.empty(D, B, device=x.device, dtype=x.dtype)
+    dWt = torch.empty_like(Wt)
+    dV = torch.empty_like(V)
+    A = c.expand(B, H).clone()                        # running pre-activation
+    S = torch.zeros(B, H, device=x.device, dtype=x.dtype)   # sum of dL/dA over pixels so far
+    tril = _block_masks(block, x.device, x.dtype)
+    for s in range(0, D, block):
+        e = min(s + block, D)
+        k = e - s
+        Mx = (tril[:k, None, :k] * x[None, :, s:e]).reshape(k * B, k)   # (k B) x k
+        h = torch.matmul(Mx, Wt[s:e]).view(k, B, H).add_(A).sigmoid_()
+        torch.bmm(h, V[s:e].unsqueeze(2), out=logits[s:e].unsqueeze(2))
+        logits[s:e].add_(b[s:e, None])
+        torch.sub(xt[s:e], torch.sigmoid(logits[s:e]), out=G[s:e])      # dlog p / dlogit
+        torch.bmm(G[s:e].unsqueeze(1), h, out=dV[s:e].unsqueeze(1))
+        dA = torch.ops.aten.sigmoid_backward(G[s:e].unsqueeze(2) * V[s:e].unsqueeze(1), h)
+        S.add_(dA.sum(0))
+        torch.addmm(torch.mm(xt[s:e], S), Mx.t(), dA.view(k * B, H), beta=-1, out=dWt[s:e])
+        A.addmm_(xt[s:e].t(), Wt[s:e])
+    dWt.addmm_(xt, S)                                 # + x_j^T S_total for every pixel j
+    log_p = -F.binary_cross_entropy_with_logits(logits, xt, reduction="none").sum(0)
+    return log_p, dWt, dV, S.sum(0), G.sum(1), G
+
+
+class _NADELogProb(torch.autograd.Function):
+    """log p(x) per example with the parameter gradients computed in the forward sweep
+    (``_nade_fused_chunk``). Backward scales them when every example has the same weight
+    (a mean or sum loss: the usual case); otherwise it falls back to the recomputing
+    backward of ``_NADELogits`` with dL/dlogits = weight_b * (x - x̂)."""
+
+    @staticmethod
+    def forward(ctx, x, W, V, b, c, block):
+        Wt = W.t().contiguous()
+        parts = _map_over_batch_chunks(lambda lo, hi: _nade_fused_chunk(x[lo:hi], Wt, V, b, c, block),
+                                       x.shape[0], x.device)
+        log_p = torch.cat([p[0] for p in parts])
+        ctx.grads = tuple(sum(p[i] for p in parts) for i in range(1, 5))   # dW^T, dV, dc, db of sum log p
+        ctx.save_for_backward(x, W, V, c, torch.cat([p[5] for p in parts], 1))
+        ctx.block = block
+        return log_p
+
+    @staticmethod
+    def backward(ctx, grad_log_p):
+        x, W, V, c, G = ctx.saved_tensors
+        w = grad_log_p[0]
+        if bool((grad_log_p == w).all()):
+            dWt, dV, dc, db = (w * t for t in ctx.grads)
+            return None, dWt.t(), dV, db, dc, None
+        g = (G * grad_log_p).contiguous()             # D x B: dL/dlogits
+        Wt = W.t().contiguous()
+        parts = _map_over_batch_chunks(
+            lambda lo, hi: _nade_backward_chunk(x[lo:hi], g[:, lo:hi], Wt, V, c, ctx.block, False),
+            x.shape[0], x.device)
+        return (None, sum(p[0] for p in parts).t(), sum(p[1] for p in parts), g.sum(1),
+                sum(p[2] for p in parts), None)
+
+
 class NADE(_BinaryAutoregressive):
     """Neural autoregressive distribution estimator (Larochelle & Murray 2011).
 
@@ -332,8 +404,9 @@ class NADE(_BinaryAutoregressive):
     def __init__(self, dims: int, hidden: int, block: int | None = None):
         super().__init__()
         self.dims, self.hidden = dims, hidden
-        # larger blocks mean fewer steps (kernel launches) on a GPU; 8 keeps a block in a
-        # CPU core's L2 cache for H = 500, B = 100
+        # larger blocks mean fewer steps (kernel launches) on a GPU; on a 2-core CPU, 16
+        # (a block of 16 x 50 x 500 floats per thread, in L2 cache) measured fastest for B = 100
+
         self.block = block
         self.W = nn.Parameter(torch.randn(hidden, dims) * (1.0 / math.sqrt(dims)))
         self.c = nn.Parameter(torch.zeros(hidden))
@@ -343,11 +416,19 @@ class NADE(_BinaryAutoregressive):
     def _block(self) -> int:
         if self.block is not None:
             return self.block
-        return 8 if self.W.device.type == "cpu" else 64
+        return 16 if self.W.device.type == "cpu" else 64
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         x = self._x(x)
         return _NADELogits.apply(x, self.W, self.V, self.b, self.c, self._block())
+
+    def log_prob(self, x: torch.Tensor) -> torch.Tensor:
+        """log p(x) in nats per example. When training (gradients wanted for the parameters,
+        not for x) the gradients are computed in the same sweep: about 1.3x faster per step."""
+        x = self._x(x)
+        if torch.is_grad_enabled() and self.W.requires_grad and not x.requires_grad:
+            return _NADELogProb.apply(x, self.W, self.V, self.b, self.c, self._block())
+        return super().log_prob(x)
 
     def logits_reference(self, x: torch.Tensor) -> torch.Tensor:
         """The per-pixel loop with the running sum a <- a + W[:, i] x_i (autograd through it)."""
