@@ -186,6 +186,16 @@ def _block_masks(k: int, device, dtype):
     return ones.tril(-1)
 
 
+def _block_hidden(x, Wt, A, tril, s, e):
+    """Hidden units of pixels s..e-1 for every example: h_i = sigmoid(A + sum_{s<=j<i} x_j W[:, j]),
+    with A = c + W[:, <s] x_<s the running sum at the block's start. The in-block partial sums
+    are one product with the masked pixels Mx[(i, b), j] = x_{b, s+j} [j < i], returned too
+    because the backward needs its transpose. Returns (Mx: (k B) x k, h: k x B x H)."""
+    B, k, H = x.shape[0], e - s, Wt.shape[1]
+    Mx = (tril[:k, None, :k] * x[None, :, s:e]).reshape(k * B, k)
+    return Mx, torch.matmul(Mx, Wt[s:e]).view(k, B, H).add_(A).sigmoid_()
+
+
 def _nade_forward_chunk(x, Wt, V, c, block):
     """Logits without the output bias, D x B, for one chunk of the batch (see _NADELogits)."""
     B, D = x.shape
@@ -196,9 +206,7 @@ def _nade_forward_chunk(x, Wt, V, c, block):
     tril = _block_masks(block, x.device, x.dtype)
     for s in range(0, D, block):
         e = min(s + block, D)
-        k = e - s
-        Mx = (tril[:k, None, :k] * x[None, :, s:e]).reshape(k * B, k)   # (k B) x k
-        h = torch.matmul(Mx, Wt[s:e]).view(k, B, H).add_(A).sigmoid_()
+        _, h = _block_hidden(x, Wt, A, tril, s, e)
         # logit_i = V_i . h_i for the k pixels of the block: a batched mat-vec
         torch.bmm(h, V[s:e].unsqueeze(2), out=logits[s:e].unsqueeze(2))
         A.addmm_(xt[s:e].t(), Wt[s:e])                # running sum: add the whole block
@@ -225,8 +233,7 @@ def _nade_backward_chunk(x, g, Wt, V, c, block, want_dx):
     for s, A in zip(reversed(starts), reversed(A_starts)):
         e = min(s + block, D)
         k = e - s
-        Mx = (tril[:k, None, :k] * x[None, :, s:e]).reshape(k * B, k)   # (k B) x k
-        h = torch.matmul(Mx, Wt[s:e]).view(k, B, H).add_(A).sigmoid_()
+        Mx, h = _block_hidden(x, Wt, A, tril, s, e)
         torch.bmm(g[s:e].unsqueeze(1), h, out=dV[s:e].unsqueeze(1))   # dV_i = g_i^T h_i
         dA = torch.ops.aten.sigmoid_backward(g[s:e].unsqueeze(2) * V[s:e].unsqueeze(1), h)
         # dW for the block's pixels: through later blocks (R) and later pixels in the block
@@ -343,8 +350,7 @@ def _nade_fused_chunk(x, Wt, V, b, c, block):
     for s in range(0, D, block):
         e = min(s + block, D)
         k = e - s
-        Mx = (tril[:k, None, :k] * x[None, :, s:e]).reshape(k * B, k)   # (k B) x k
-        h = torch.matmul(Mx, Wt[s:e]).view(k, B, H).add_(A).sigmoid_()
+        Mx, h = _block_hidden(x, Wt, A, tril, s, e)
         torch.bmm(h, V[s:e].unsqueeze(2), out=logits[s:e].unsqueeze(2))
         logits[s:e].add_(b[s:e, None])
         torch.sub(xt[s:e], torch.sigmoid(logits[s:e]), out=G[s:e])      # dlog p / dlogit
